@@ -1,0 +1,64 @@
+"""The project's exception types.
+
+Every mistake a user can make has one class here; the CLI maps each class to an exit code in one
+place (``mlpsel.cli``) and prints the message as one line. The library never prints.
+"""
+
+from __future__ import annotations
+
+
+class MlpselError(Exception):
+    """Base class of every error mlpsel reports to a user (exit code 2 unless a subclass says)."""
+
+    exit_code = 2
+
+
+class ConfigError(MlpselError):
+    """A config file or ``--set`` override is wrong.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what would be valid.
+    file : str, optional
+        The config file.
+    key : str, optional
+        The dotted key, e.g. ``training.learning_rate``.
+    line : int, optional
+        1-based line in ``file`` where YAML gives it.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
+                 line: int | None = None) -> None:
+        self.file = file
+        self.key = key
+        self.line = line
+        self.hint = message
+        where = ""
+        if file:
+            where = f"{file}:{line}: " if line else f"{file}: "
+        if key:
+            where += f"{key}: "
+        super().__init__(f"{where}{message}")
+
+
+class DataError(MlpselError):
+    """A data file is missing, truncated, corrupted or fails its checksum, or cannot be fetched."""
+
+
+class SplitError(MlpselError):
+    """The data cannot be split as asked (e.g. a class with fewer samples than folds)."""
+
+
+class RunNotFound(MlpselError):
+    """A run id, prefix or path names no run folder (or more than one)."""
+
+
+class TrialError(MlpselError):
+    """One trial failed; recorded in the results rather than stopping the search."""
+
+    exit_code = 1
+
+
+class DivergedError(TrialError):
+    """The training loss became NaN or infinite."""

@@ -1,0 +1,270 @@
+"""One trial: the only owner of "split → fit → score".
+
+A trial takes the resolved settings of one grid point, the training images, and the index arrays
+of its train and validation parts; it builds the network, trains it, and scores it on the
+validation part. :func:`evaluate` scores the chosen network once on the test set.
+
+Images are rows here, ``(N, 784)`` uint8, as they are at rest; the network converts each batch to
+columns (see :mod:`mlpsel.nn`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlpsel import metrics
+from mlpsel.data import Dataset, load_dataset
+from mlpsel.errors import DivergedError
+from mlpsel.nn import MLP, EpochRecord, fit, make_optimizer
+from mlpsel.splits import holdout_split
+
+TRIAL_STATUSES = ("ok", "failed", "diverged")
+
+
+def load_run_data(values: dict[str, Any], *, data_dir: str | None = None,
+                  progress: Callable[[str, int, int | None], None] | None = None) -> Dataset:
+    """Load the config's dataset and cut it to ``dataset.train_subset`` / ``test_subset``.
+
+    A subset is a stratified sample drawn with the config's seed, so a smoke run sees every class.
+    """
+    spec = values["dataset"]
+    reference: str | dict = {"path": spec["path"]} if spec["path"] else spec["name"]
+    dataset = load_dataset(reference, data_dir=data_dir, progress=progress)
+    train_images, train_labels = dataset.train_images, dataset.train_labels
+    test_images, test_labels = dataset.test_images, dataset.test_labels
+    seed = values["seed"]
+    if spec["train_subset"] is not None and spec["train_subset"] < len(train_labels):
+        _, keep = holdout_split(train_labels, spec["train_subset"], seed=seed, stratify=True)
+        train_images, train_labels = train_images[keep], train_labels[keep]
+    if spec["test_subset"] is not None and spec["test_subset"] < len(test_labels):
+        _, keep = holdout_split(test_labels, spec["test_subset"], seed=seed, stratify=True)
+        test_images, test_labels = test_images[keep], test_labels[keep]
+    return Dataset(
+        name=dataset.name, train_images=train_images, train_labels=train_labels,
+        test_images=test_images, test_labels=test_labels, class_names=dataset.class_names,
+        source=dataset.source,
+    )
+
+
+def holdout_indices(labels: np.ndarray, values: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Split the training labels into (train_index, validation_index) as the config says."""
+    split = values["split"]
+    return holdout_split(labels, split["validation"], seed=values["seed"],
+                         stratify=split["stratify"])
+
+
+def build_network(values: dict[str, Any], n_features: int, n_classes: int) -> MLP:
+    """The MLP a grid point describes, initialised from the config's seed."""
+    model = values["model"]
+    layer_sizes = [n_features, *model["hidden_layers"], n_classes]
+    return MLP(layer_sizes, hidden_activation=model["activation"], output=model["output"],
+               dropout=model["dropout"], rng=np.random.default_rng([values["seed"], 1]))
+
+
+def build_optimizer(values: dict[str, Any]) -> Any:
+    training = values["training"]
+    name = training["optimizer"]
+    options: dict[str, Any] = {"learning_rate": training["learning_rate"],
+                               "weight_decay": training["weight_decay"]}
+    if name == "momentum":
+        options.update(momentum=training["momentum"], nesterov=training["nesterov"])
+    elif name == "adam":
+        options.update(beta1=training["beta1"], beta2=training["beta2"])
+    return make_optimizer(name, **options)
+
+
+@dataclass
+class TrialOutcome:
+    """What one trial produced.
+
+    Attributes
+    ----------
+    status : str
+        ``ok``, ``failed`` (an exception) or ``diverged`` (the loss became NaN or infinite).
+    error : str or None
+        The one-line reason when not ``ok``.
+    history : list of dict
+        One row per epoch (see :class:`mlpsel.nn.EpochRecord`).
+    scores : dict
+        ``validation_accuracy``, ``validation_loss``, ``validation_macro_f1``, ``train_loss``,
+        ``train_accuracy``, ``best_epoch``, ``epochs_run``, ``fit_seconds``.
+    network : MLP or None
+        The trained network (the best epoch's weights when early stopping is on).
+    """
+
+    status: str
+    error: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    scores: dict[str, Any] = field(default_factory=dict)
+    network: MLP | None = None
+
+
+def run_trial(
+    values: dict[str, Any],
+    dataset: Dataset,
+    train_index: np.ndarray,
+    validation_index: np.ndarray | None,
+    *,
+    epochs: int | None = None,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrialOutcome:
+    """Train one network on ``train_index`` and score it on ``validation_index``.
+
+    Parameters
+    ----------
+    values : dict
+        The resolved settings of one grid point.
+    dataset : Dataset
+        Images ``(N, 784)`` uint8 and labels ``(N,)``.
+    train_index, validation_index : ndarray of int, shapes (n_train,) and (n_validation,)
+        Rows of ``dataset.train_images``; ``validation_index`` may be ``None`` (a refit on all
+        training data), then no validation scores are reported.
+    epochs : int, optional
+        Overrides ``training.epochs`` (a refit uses the epochs the folds chose).
+
+    Returns
+    -------
+    TrialOutcome
+        A failure is returned with its status and message, never raised.
+    """
+    training = values["training"]
+    started = time.perf_counter()
+    train_images = dataset.train_images[train_index]  # (n_train, 784) uint8
+    train_labels = dataset.train_labels[train_index]  # (n_train,)
+    validation_images = validation_labels = None
+    if validation_index is not None:
+        validation_images = dataset.train_images[validation_index]  # (n_validation, 784)
+        validation_labels = dataset.train_labels[validation_index]  # (n_validation,)
+    history_rows: list[dict[str, Any]] = []
+
+    def record_epoch(record: EpochRecord) -> None:
+        history_rows.append(_record_row(record))
+        if on_epoch is not None:
+            on_epoch(record)
+
+    try:
+        network = build_network(values, dataset.n_features, dataset.n_classes)
+        history = fit(
+            network, build_optimizer(values), train_images, train_labels,
+            epochs=epochs or training["epochs"], batch_size=training["batch_size"],
+            rng=np.random.default_rng([values["seed"], 2]),
+            X_validation=validation_images, y_validation=validation_labels,
+            early_stopping_patience=training["early_stopping_patience"]
+            if validation_images is not None else 0,
+            on_epoch=record_epoch, should_stop=should_stop,
+        )
+    except DivergedError as error:
+        return TrialOutcome("diverged", str(error), history_rows,
+                            {"fit_seconds": time.perf_counter() - started})
+    except (ArithmeticError, ValueError, MemoryError) as error:
+        return TrialOutcome("failed", f"{type(error).__name__}: {error}", history_rows,
+                            {"fit_seconds": time.perf_counter() - started})
+    fit_seconds = time.perf_counter() - started
+    last = history_rows[-1] if history_rows else {}
+    best_row = next((r for r in history_rows if r["epoch"] == history.best_epoch), last)
+    scores: dict[str, Any] = {
+        "train_loss": best_row.get("train_loss"),
+        "train_accuracy": best_row.get("train_accuracy"),
+        "best_epoch": history.best_epoch,
+        "epochs_run": len(history_rows),
+        "fit_seconds": fit_seconds,
+    }
+    if validation_images is not None:
+        predictions = network.predict(validation_images)
+        confusion = metrics.confusion_matrix(validation_labels, predictions, dataset.n_classes)
+        _, _, f1, _ = metrics.precision_recall_f1(confusion)
+        scores.update(
+            validation_accuracy=metrics.accuracy_score(validation_labels, predictions),
+            validation_loss=best_row.get("validation_loss"),
+            validation_macro_f1=float(np.mean(f1)),
+        )
+        if not math.isfinite(scores["validation_loss"]):
+            return TrialOutcome("diverged", "validation loss is not finite", history_rows, scores)
+    return TrialOutcome("ok", None, history_rows, scores, network)
+
+
+def _record_row(record: EpochRecord) -> dict[str, Any]:
+    return {
+        "epoch": record.epoch,
+        "train_loss": record.train_loss,
+        "train_accuracy": record.train_accuracy,
+        "validation_loss": record.validation_loss,
+        "validation_accuracy": record.validation_accuracy,
+        "learning_rate": record.learning_rate,
+        "seconds": record.seconds,
+    }
+
+
+@dataclass
+class Evaluation:
+    """The chosen network scored once on the test set.
+
+    Attributes
+    ----------
+    probabilities : ndarray, shape (N, K)
+        Predicted probability of every class for every test image.
+    predictions : ndarray, shape (N,)
+        ``argmax`` of ``probabilities``.
+    labels : ndarray, shape (N,)
+        True classes.
+    confusion : ndarray, shape (K, K)
+        ``confusion[i, j]``: images of class i predicted as j.
+    per_class : DataFrame
+        class, precision, recall, f1, support.
+    scores : dict
+        ``test_accuracy``, ``test_loss``, ``test_macro_precision``, ``test_macro_recall``,
+        ``test_macro_f1``.
+    """
+
+    probabilities: np.ndarray
+    predictions: np.ndarray
+    labels: np.ndarray
+    confusion: np.ndarray
+    per_class: pd.DataFrame
+    scores: dict[str, float]
+
+
+def evaluate(network: MLP, images: np.ndarray, labels: np.ndarray,
+             class_names: tuple[str, ...]) -> Evaluation:
+    """Score ``network`` on ``images`` ``(N, 784)`` with true ``labels`` ``(N,)``."""
+    probabilities = network.predict_proba(images)  # (N, K)
+    predictions = np.argmax(probabilities, axis=1)  # (N,)
+    n_classes = len(class_names)
+    confusion = metrics.confusion_matrix(labels, predictions, n_classes)
+    summary = metrics.classification_summary(labels, predictions, n_classes)
+    scores = {
+        "test_accuracy": summary["accuracy"],
+        "test_macro_precision": summary["macro_precision"],
+        "test_macro_recall": summary["macro_recall"],
+        "test_macro_f1": summary["macro_f1"],
+    }
+    if network.output == "softmax":
+        scores["test_loss"] = metrics.log_loss(labels, probabilities)
+    return Evaluation(probabilities, predictions, labels, confusion,
+                      metrics.per_class_table(confusion, class_names), scores)
+
+
+def predictions_frame(evaluation: Evaluation, class_names: tuple[str, ...]) -> pd.DataFrame:
+    """``best/predictions.csv``: test index, true and predicted label, each class's probability."""
+    frame = pd.DataFrame({
+        "test_index": np.arange(len(evaluation.labels)),
+        "true_label": evaluation.labels,
+        "predicted_label": evaluation.predictions,
+    })
+    for k, name in enumerate(class_names):
+        frame[f"probability_{name}"] = evaluation.probabilities[:, k]
+    return frame
+
+
+def confusion_frame(confusion: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
+    """``best/confusion_matrix.csv``: rows actual, columns predicted, labelled by class name."""
+    return pd.DataFrame(confusion, index=pd.Index(class_names, name="actual"),
+                        columns=pd.Index(class_names, name="predicted"))

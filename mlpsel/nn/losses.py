@@ -1,0 +1,90 @@
+"""Losses with their output-layer gradients, in course notation.
+
+Each loss takes the output layer's pre-activation ``Z_L`` (n_L, m) and the targets ``Y`` (n_L, m),
+and returns ``(loss, dZ_L)``:
+
+* ``loss`` is the mean over the m samples, as a Python ``float``;
+* ``dZ_L`` is the course's ``dZ[L]``, *without* the 1/m: the 1/m is applied once, in
+  ``dW = dZ·A_prevᵀ / m`` and ``db = Σ dZ / m`` (see :mod:`mlpsel.nn.layers`).
+
+Both losses pair with the output activation that makes ``dZ_L = Ŷ − Y``:
+
+=======================  ================  ==============================  ===========
+output (``MLP.output``)  Ŷ = g[L](Z_L)     loss                            dZ_L
+=======================  ================  ==============================  ===========
+``"softmax"``            softmax(Z_L)      −Σ Y·log Ŷ / m                  Ŷ − Y
+``"identity"``           Z_L               Σ (Ŷ − Y)² / (2m)               Ŷ − Y
+=======================  ================  ==============================  ===========
+
+The squared error is halved (divided by 2m, not m) so that its gradient has no factor 2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def softmax_cross_entropy(Z_L: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Softmax followed by cross-entropy, from the logits; stable for large logits.
+
+    Parameters
+    ----------
+    Z_L : ndarray, shape (n_L, m)
+        Logits of the output layer, one column per sample.
+    Y : ndarray, shape (n_L, m)
+        One-hot targets (or any columns of class probabilities), same dtype as ``Z_L``.
+
+    Returns
+    -------
+    loss : float
+        Mean cross-entropy ``−Σ Y·log Ŷ / m``.
+    dZ_L : ndarray, shape (n_L, m)
+        ``Ŷ − Y`` (the 1/m is applied later, in ``dW`` and ``db``).
+    """
+    m = Z_L.shape[1]
+    # log Ŷ = Z − log Σ e^Z, with log-sum-exp taken after subtracting the column max:
+    #   log Σ e^Z = max Z + log Σ e^{Z − max Z}
+    Z_shifted = Z_L - Z_L.max(axis=0, keepdims=True)  # (n_L, m)
+    E = np.exp(Z_shifted)  # (n_L, m)
+    S = E.sum(axis=0, keepdims=True)  # (1, m)
+    log_Y_hat = Z_shifted - np.log(S)  # (n_L, m)
+    # L = −Σ Y·log Ŷ / m
+    loss = -float((Y * log_Y_hat).sum()) / m
+    # Ŷ = e^{Z − max Z} / Σ e^{Z − max Z}
+    Y_hat = E / S  # (n_L, m)
+    # dZ = Ŷ − Y
+    dZ_L = Y_hat - Y
+    return loss, dZ_L
+
+
+def mean_squared_error(Z_L: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Halved mean squared error with an identity output layer.
+
+    Parameters
+    ----------
+    Z_L : ndarray, shape (n_L, m)
+        Output pre-activation; with the identity output, ``Ŷ = Z_L``.
+    Y : ndarray, shape (n_L, m)
+        Targets, same dtype as ``Z_L``.
+
+    Returns
+    -------
+    loss : float
+        ``Σ (Ŷ − Y)² / (2m)``: the squared error summed over the n_L outputs, averaged over the
+        m samples and halved.
+    dZ_L : ndarray, shape (n_L, m)
+        ``Ŷ − Y`` (the 1/m is applied later, in ``dW`` and ``db``).
+    """
+    m = Z_L.shape[1]
+    # Ŷ = Z_L (identity output);  dZ = Ŷ − Y
+    dZ_L = Z_L - Y
+    # L = Σ (Ŷ − Y)² / (2m)
+    loss = float((dZ_L * dZ_L).sum()) / (2 * m)
+    return loss, dZ_L
+
+
+LOSSES = {
+    "softmax": softmax_cross_entropy,
+    "identity": mean_squared_error,
+}
+"""The loss for each output activation (``MLP.output``)."""

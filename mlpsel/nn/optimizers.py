@@ -1,0 +1,207 @@
+"""Gradient-descent optimizers with explicit state, updating parameters in place.
+
+Interface: ``optimizer.step(params, grads)`` with two equally long lists of arrays (e.g.
+``network.parameters()`` and the matching gradients). Every update is written into the parameter
+arrays (``-=``) and every scalar is a Python float, so float32 parameters stay float32 and the
+state arrays (created on the first step, ``np.zeros_like``) have the parameters' dtype.
+
+``weight_decay`` λ is L2 regularisation coupled to the gradient, as in PyTorch's ``weight_decay``:
+the gradient used is ``g = dW + λ·W``. It applies to the arrays marked True in ``decay_mask``
+(weights, not biases: see ``MLP.weight_decay_mask()``); without a mask, to every array.
+The gradient arrays are never modified.
+
+The updates, for one parameter W with gradient g (t counts steps from 1):
+
+=============  ========================================================================
+SGD            W ← W − α·g
+Momentum       v ← μ·v + g;  W ← W − α·v                     (PyTorch's SGD momentum)
+Nesterov       v ← μ·v + g;  W ← W − α·(g + μ·v)
+Adam           m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
+               W ← W − α·m̂ / (√v̂ + ε),  m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)
+=============  ========================================================================
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+
+import numpy as np
+
+from mlpsel.errors import ConfigError
+
+
+class Optimizer:
+    """Base class: learning rate, weight decay, and the checks shared by every ``step``."""
+
+    def __init__(self, learning_rate: float, *, weight_decay: float = 0.0) -> None:
+        if not float(learning_rate) > 0.0:
+            raise ConfigError(f"learning_rate must be > 0; got {learning_rate}")
+        if not float(weight_decay) >= 0.0:
+            raise ConfigError(f"weight_decay must be >= 0; got {weight_decay}")
+        self.learning_rate = float(learning_rate)
+        self.weight_decay = float(weight_decay)
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray], *,
+             decay_mask: Sequence[bool] | None = None) -> None:
+        """Update every ``params[i]`` in place from ``grads[i]`` (same shapes)."""
+        if len(params) != len(grads):
+            raise ValueError(f"{len(params)} parameter arrays but {len(grads)} gradient arrays")
+        if decay_mask is None:
+            decay_mask = [True] * len(params)
+        elif len(decay_mask) != len(params):
+            raise ValueError(f"decay_mask has {len(decay_mask)} entries for {len(params)} arrays")
+        self._step(params, grads, decay_mask)
+
+    def _step(self, params: list[np.ndarray], grads: list[np.ndarray],
+              decay_mask: Sequence[bool]) -> None:
+        raise NotImplementedError
+
+    def _gradient(self, param: np.ndarray, grad: np.ndarray, decay: bool) -> np.ndarray:
+        """``g = dW + λ·W`` (a new array) when decaying, else ``dW`` itself (not to be modified)."""
+        if decay and self.weight_decay > 0.0:
+            # g = dW + λ·W
+            return grad + self.weight_decay * param
+        return grad
+
+    def _state(self, name: str, params: list[np.ndarray]) -> list[np.ndarray]:
+        """The state list ``name`` (one zero array per parameter on first use)."""
+        state = getattr(self, name)
+        if not state:
+            state.extend(np.zeros_like(param) for param in params)
+        elif len(state) != len(params):
+            raise ValueError(f"{type(self).__name__} was stepped with {len(state)} parameter "
+                             f"arrays before and {len(params)} now")
+        return state
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: ``W ← W − α·g``."""
+
+    def _step(self, params, grads, decay_mask) -> None:
+        for param, grad, decay in zip(params, grads, decay_mask, strict=True):
+            if decay and self.weight_decay > 0.0:
+                # W ← W − α·(dW + λ·W) = (1 − α·λ)·W − α·dW
+                param *= 1.0 - self.learning_rate * self.weight_decay
+            # W ← W − α·dW
+            param -= self.learning_rate * grad
+
+
+class Momentum(Optimizer):
+    """Gradient descent with (optionally Nesterov) momentum: ``v ← μ·v + g; W ← W − α·v``.
+
+    State: ``velocity``, one array per parameter.
+    """
+
+    def __init__(self, learning_rate: float, momentum: float = 0.9, nesterov: bool = False, *,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(learning_rate, weight_decay=weight_decay)
+        if not 0.0 <= float(momentum) < 1.0:
+            raise ConfigError(f"momentum must be in [0, 1); got {momentum}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.velocity: list[np.ndarray] = []
+
+    def _step(self, params, grads, decay_mask) -> None:
+        velocity = self._state("velocity", params)
+        for param, grad, decay, v in zip(params, grads, decay_mask, velocity, strict=True):
+            g = self._gradient(param, grad, decay)
+            # v ← μ·v + g
+            v *= self.momentum
+            v += g
+            if self.nesterov:
+                # W ← W − α·(g + μ·v)
+                param -= self.learning_rate * g
+                param -= (self.learning_rate * self.momentum) * v
+            else:
+                # W ← W − α·v
+                param -= self.learning_rate * v
+
+    def __repr__(self) -> str:
+        return (f"Momentum(learning_rate={self.learning_rate}, momentum={self.momentum}, "
+                f"nesterov={self.nesterov})")
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with bias correction.
+
+    State: ``t`` (steps taken), ``first_moment`` m and ``second_moment`` v, one array each per
+    parameter.
+    """
+
+    def __init__(self, learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-8, *, weight_decay: float = 0.0) -> None:
+        super().__init__(learning_rate, weight_decay=weight_decay)
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= float(beta) < 1.0:
+                raise ConfigError(f"{name} must be in [0, 1); got {beta}")
+        if not float(epsilon) > 0.0:
+            raise ConfigError(f"epsilon must be > 0; got {epsilon}")
+        self.beta1 = float(beta1)
+        self.beta2 = float(beta2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        self.first_moment: list[np.ndarray] = []
+        self.second_moment: list[np.ndarray] = []
+
+    def _step(self, params, grads, decay_mask) -> None:
+        first = self._state("first_moment", params)
+        second = self._state("second_moment", params)
+        self.t += 1
+        beta1, beta2 = self.beta1, self.beta2
+        # m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)   ⇒
+        # α·m̂ / (√v̂ + ε) = step_size · m / (√v / √(1 − β2^t) + ε),  step_size = α / (1 − β1^t)
+        step_size = self.learning_rate / (1.0 - beta1**self.t)
+        inverse_sqrt_correction2 = 1.0 / (1.0 - beta2**self.t) ** 0.5
+        for param, grad, decay, m, v in zip(params, grads, decay_mask, first, second,
+                                            strict=True):
+            g = self._gradient(param, grad, decay)
+            # m ← β1·m + (1 − β1)·g
+            m *= beta1
+            m += (1.0 - beta1) * g
+            # v ← β2·v + (1 − β2)·g²
+            v *= beta2
+            v += (1.0 - beta2) * (g * g)
+            # W ← W − α·m̂ / (√v̂ + ε)
+            denominator = np.sqrt(v)
+            denominator *= inverse_sqrt_correction2
+            denominator += self.epsilon
+            np.divide(m, denominator, out=denominator)
+            denominator *= step_size
+            param -= denominator
+
+    def __repr__(self) -> str:
+        return (f"Adam(learning_rate={self.learning_rate}, beta1={self.beta1}, "
+                f"beta2={self.beta2}, epsilon={self.epsilon})")
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "adam": Adam,
+}
+"""Optimizer classes by name (for :func:`make_optimizer`)."""
+
+
+def make_optimizer(name: str, **settings) -> Optimizer:
+    """Build the optimizer ``name`` ("sgd", "momentum", "adam") from keyword settings.
+
+    ``make_optimizer("momentum", learning_rate=0.1, momentum=0.9, weight_decay=1e-4)``.
+    Unknown names and unknown settings raise :class:`mlpsel.errors.ConfigError` listing the valid
+    ones.
+    """
+    try:
+        cls = OPTIMIZERS[name]
+    except (KeyError, TypeError):
+        raise ConfigError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}") from None
+    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(settings) - set(accepted))
+    if unknown:
+        raise ConfigError(f"optimizer {name!r} has no setting {', '.join(map(repr, unknown))}; "
+                          f"valid: {', '.join(accepted)}")
+    if "learning_rate" not in settings:
+        raise ConfigError(f"optimizer {name!r} needs a learning_rate")
+    return cls(**settings)

@@ -1,0 +1,1 @@
+"""Reports of a run folder: figures, and (terminal, Markdown, JSON, HTML) summaries."""
