@@ -1,26 +1,30 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml
+# The package alone (make run), and the package with test and lint tools (make test).
+$(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
 
-run: $(STAMP)
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
 	$(BIN)/mlpsel train configs/quickstart.yaml
 
-test: $(STAMP)
+test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check mlpsel tests benchmarks scripts
 
-bench: $(STAMP)
+bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_train.py
 
 clean:
