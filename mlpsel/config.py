@@ -478,3 +478,38 @@ def value_problem(dotted: str, value: Any) -> str | None:
     if dotted == "name" and (not value or "/" in value or value.startswith(".")):
         return f"must be a short name without '/', got {value!r}"
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Smoke runs
+
+SMOKE_TRAIN_IMAGES = 1000
+SMOKE_TEST_IMAGES = 500
+
+
+def smoke_config(config: Config) -> Config:
+    """The same config cut down to a smoke run: the whole pipeline in seconds.
+
+    1,000 training images (a stratified sample), 500 test images, 1 epoch, 2 folds, and at most
+    2 grid points: the first value of every searched setting, except the first setting that
+    varies, which keeps its first two values.
+    """
+    values = copy.deepcopy(config.values)
+    dataset = values["dataset"]
+    dataset["train_subset"] = min(dataset["train_subset"] or SMOKE_TRAIN_IMAGES, SMOKE_TRAIN_IMAGES)
+    dataset["test_subset"] = min(dataset["test_subset"] or SMOKE_TEST_IMAGES, SMOKE_TEST_IMAGES)
+    validation = values["split"]["validation"]
+    if isinstance(validation, int) and validation >= SMOKE_TRAIN_IMAGES // 2:
+        values["split"]["validation"] = 0.2
+    values["training"]["epochs"] = 1
+    values["cv"]["folds"], values["cv"]["repeats"] = 2, 1
+    kept_two = False
+    for key in sorted(values["search"]):
+        candidates = values["search"][key]
+        if len(candidates) > 1 and not kept_two:
+            values["search"][key] = candidates[:2]
+            kept_two = True
+        else:
+            values["search"][key] = candidates[:1]
+    values["name"] = f"{values['name']}-smoke"
+    return Config(values=values, source=config.source, lines=config.lines)

@@ -25,7 +25,7 @@ from mlpsel.errors import DivergedError
 from mlpsel.nn import MLP, EpochRecord, fit, make_optimizer
 from mlpsel.splits import holdout_split
 
-TRIAL_STATUSES = ("ok", "failed", "diverged")
+TRIAL_STATUSES = ("ok", "failed", "diverged")  # and "interrupted": not stored, to do again
 
 
 def load_run_data(values: dict[str, Any], *, data_dir: str | None = None,
@@ -87,7 +87,8 @@ class TrialOutcome:
     Attributes
     ----------
     status : str
-        ``ok``, ``failed`` (an exception) or ``diverged`` (the loss became NaN or infinite).
+        ``ok``, ``failed`` (an exception), ``diverged`` (the loss became NaN or infinite), or
+        ``interrupted`` (``should_stop`` ended it early; such a trial is to be run again).
     error : str or None
         The one-line reason when not ``ok``.
     history : list of dict
@@ -164,10 +165,12 @@ def run_trial(
     except DivergedError as error:
         return TrialOutcome("diverged", str(error), history_rows,
                             {"fit_seconds": time.perf_counter() - started})
-    except (ArithmeticError, ValueError, MemoryError) as error:
+    except Exception as error:  # a failed trial is a recorded result, not a crashed search
         return TrialOutcome("failed", f"{type(error).__name__}: {error}", history_rows,
                             {"fit_seconds": time.perf_counter() - started})
     fit_seconds = time.perf_counter() - started
+    if history.stop_reason == "should_stop":
+        return TrialOutcome("interrupted", "stopped before the last epoch", history_rows)
     last = history_rows[-1] if history_rows else {}
     best_row = next((r for r in history_rows if r["epoch"] == history.best_epoch), last)
     scores: dict[str, Any] = {

@@ -19,23 +19,35 @@ def _format(value: Any, digits: int = 4) -> str:
 
 
 def trials_table(frame: pd.DataFrame, metric: str, best_trial_id: str | None) -> Table:
-    """The ranking of grid points: parameters, validation scores, epochs, seconds, status."""
+    """The ranking of grid points: parameters, validation scores (mean ± std across folds in a
+    k-fold run), epochs, seconds, status."""
     parameter_columns = [c for c in frame.columns if c.startswith("param_")]
     rank_column = f"rank_{metric}"
-    table = Table(title=f"Grid points ranked by {metric}", title_justify="left")
+    folds = f"mean_{metric}" in frame.columns
+    table = Table(title=f"Grid points ranked by {'mean ' if folds else ''}{metric}",
+                  title_justify="left")
     table.add_column("rank", justify="right")
     table.add_column("trial")
     for column in parameter_columns:
         table.add_column(column.removeprefix("param_"))
-    for column in ("validation_accuracy", "validation_loss", "best_epoch", "fit_seconds"):
-        table.add_column(column.replace("_", " "), justify="right")
+    for column in ("validation accuracy", "validation loss", "best epoch", "fit seconds"):
+        table.add_column(column, justify="right")
     table.add_column("status")
     for values in frame.sort_values([rank_column, "trial_id"]).to_dict("records"):
         is_best = values["trial_id"] == best_trial_id
         cells = [str(values[rank_column]), values["trial_id"]]
         cells += [_format(values[c]) for c in parameter_columns]
-        cells += [_format(values["validation_accuracy"]), _format(values["validation_loss"]),
-                  _format(values["best_epoch"]), _format(values["fit_seconds"], 2)]
+        if folds:
+            cells += [
+                f"{_format(values['mean_validation_accuracy'])} ± "
+                f"{_format(values['std_validation_accuracy'])}",
+                f"{_format(values['mean_validation_loss'])} ± "
+                f"{_format(values['std_validation_loss'])}",
+                _format(values["mean_best_epoch"], 1), _format(values["mean_fit_seconds"], 2),
+            ]
+        else:
+            cells += [_format(values["validation_accuracy"]), _format(values["validation_loss"]),
+                      _format(values["best_epoch"]), _format(values["fit_seconds"], 2)]
         status = values["status"] if values["status"] == "ok" else f"[red]{values['status']}[/]"
         cells.append(status)
         table.add_row(*cells, style="bold green" if is_best else None)
