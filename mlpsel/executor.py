@@ -232,7 +232,9 @@ def _run_in_processes(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, j
 
     executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                    initargs=(blas_threads,))
-    futures: dict[Future, Task] = {executor.submit(_work, task): task for task in tasks}
+    # Longest first, so that no worker is left with a long trial while the others idle at the end.
+    by_cost = sorted(tasks, key=estimated_cost, reverse=True)
+    futures: dict[Future, Task] = {executor.submit(_work, task): task for task in by_cost}
     try:
         waiting = set(futures)
         while waiting:
@@ -256,6 +258,14 @@ def _run_in_processes(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, j
         _WORKER_STATE.clear()
         events.close()
     return results
+
+
+def estimated_cost(task: Task) -> float:
+    """Multiply-adds of the trial's training, up to a constant: weights × images × epochs."""
+    values = task.grid_point.values
+    widths = [784, *values["model"]["hidden_layers"], 10]  # only the order matters
+    weights = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
+    return float(weights * len(task.train_index) * task.total_epochs)
 
 
 def _collect(future: Future, task: Task, run: RunFolder,

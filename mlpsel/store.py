@@ -102,7 +102,7 @@ def write_csv(path: Path, frame: Any, index: bool = False) -> None:
 def write_figure(path: Path, figure: Any) -> None:
     """Save a matplotlib figure as PNG atomically."""
     with atomic_open(path, "wb") as f:
-        figure.savefig(f, format="png", dpi=110, bbox_inches="tight")
+        figure.savefig(f, format="png", dpi=100)
 
 
 def read_json(path: Path) -> Any:

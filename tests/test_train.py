@@ -164,3 +164,33 @@ def test_full_mnist_holdout_split(tmp_path, full_mnist_dir):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["split"] == {"train": 50000, "validation": 10000, "test": 10000}
     assert summary["test"]["test_accuracy"] > 0.9
+
+
+def test_without_config_uses_the_packaged_quickstart(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["train", "--smoke", "--quiet"])
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.split("-")[2] == "quickstart"
+    assert yaml.safe_load((run / "config.yaml").read_text())["dataset"]["name"] == "mnist-mini"
+
+
+def test_smoke_train_writes_every_file_and_fail_under(tmp_path):
+    code, output, run = train(tmp_path, str(QUICKSTART), "--smoke", "--quiet",
+                              "--fail-under", "accuracy=0.05")
+    assert code == 0, output
+    for name in RUN_FILES:
+        assert (run / name).is_file(), name
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["n_grid_points"] <= 2 and summary["split"]["train"] + summary["split"][
+        "validation"] == 1000
+    code, output, _ = train(tmp_path, str(QUICKSTART), "--smoke", "--quiet",
+                            "--fail-under", "accuracy=0.999")
+    assert code == 1
+    assert "fail-under: test_accuracy" in output
+
+
+@pytest.mark.parametrize("condition", ["accuracy", "accuracy=high", "recall_at_k=0.5"])
+def test_bad_fail_under_is_exit_2(tmp_path, condition):
+    code, output, run = train(tmp_path, str(QUICKSTART), "--smoke", "--fail-under", condition)
+    assert code == 2 and "--fail-under" in output and run is None
