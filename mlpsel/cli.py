@@ -179,12 +179,10 @@ def _select(command: str, config_path: Path | None, set_values: list[str] | None
 
     summary = result.summary
     if not quiet:
-        import pandas as pd
-
+        from mlpsel.report.loading import load_run_report
         from mlpsel.report.terminal import selection_summary
 
-        per_class = pd.read_csv(result.run.best_dir / "per_class.csv")
-        console.print(selection_summary(result.results, summary, per_class))
+        console.print(selection_summary(load_run_report(result.run)))
     console.print(summary_line(summary), highlight=False, soft_wrap=True)
     failed = {name: summary["test"][name] for name, limit in thresholds.items()
               if summary["test"][name] < limit}
@@ -253,6 +251,73 @@ def cv(
         extra.append(f"cv.repeats={repeats}")
     _select("cv", config, set_values, data_dir, runs_dir, jobs, blas_threads, resume, smoke,
             fail_under, quiet, extra)
+
+
+@app.command()
+def report(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, a run folder, or "
+                                       "'latest'.")] = "latest",
+    output_format: Annotated[str, typer.Option(
+        "--format", "-f", help="terminal | md (Markdown, e.g. for a CI job summary) | json | "
+        "html (writes report.html into the run folder)")] = "terminal",
+    runs_dir: RunsDirOption = Path("runs"),
+) -> None:
+    """Report a run: what was run, the ranking, the chosen network's test scores, per class."""
+    from mlpsel.report.loading import load_run_report
+    from mlpsel.store import resolve_run
+
+    formats = ("terminal", "md", "json", "html")
+    try:
+        if output_format not in formats:
+            raise ConfigError(f"unknown format '{output_format}'; valid: {', '.join(formats)}",
+                              key="--format")
+        folder = resolve_run(run, runs_dir)
+        loaded = load_run_report(folder)
+    except MlpselError as error:
+        raise _fail(error) from None
+    if output_format == "terminal":
+        from mlpsel.report.terminal import render_terminal
+
+        _console().print(render_terminal(loaded))
+    elif output_format == "md":
+        from mlpsel.report.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(loaded))
+    elif output_format == "json":
+        import json
+
+        from mlpsel.report.json_report import render_json
+
+        sys.stdout.write(json.dumps(render_json(loaded), indent=2, allow_nan=False) + "\n")
+    else:
+        from mlpsel.report.html import write_html
+
+        print(write_html(loaded))
+
+
+@app.command()
+def runs(runs_dir: RunsDirOption = Path("runs")) -> None:
+    """List the runs, newest first: id, start, command, dataset, grid points, scores, status."""
+    from mlpsel.report.runs import runs_table
+
+    _console().print(runs_table(runs_dir))
+
+
+@app.command()
+def compare(
+    first: Annotated[str, typer.Argument(help="Run A (id, prefix, folder or 'latest').")],
+    second: Annotated[str, typer.Argument(help="Run B.")],
+    runs_dir: RunsDirOption = Path("runs"),
+) -> None:
+    """Two runs side by side: settings that differ, scores, per-class recall differences."""
+    from mlpsel.report.runs import compare_runs
+    from mlpsel.store import resolve_run
+
+    try:
+        folders = resolve_run(first, runs_dir), resolve_run(second, runs_dir)
+    except MlpselError as error:
+        raise _fail(error) from None
+    _console().print(compare_runs(*folders))
 
 
 def _download_progress(console: Console, quiet: bool):

@@ -1,4 +1,7 @@
-"""Figures: learning curves and confusion matrices (matplotlib, imported only when drawing).
+"""Figures of a run (matplotlib, imported only when drawing).
+
+Learning curves, validation curves, confusion heatmaps, per-class bars and one-vs-rest
+precision–recall curves (the fold-spread figure of a k-fold run is in ``cv_plots``).
 
 Each function returns a matplotlib ``Figure``; saving it is the caller's job
 (:func:`mlpsel.store.write_figure` writes it atomically).
@@ -91,3 +94,282 @@ def confusion_matrix_figure(confusion: np.ndarray, class_names: tuple[str, ...])
     figure.colorbar(image, ax=axes, label="share of the true class (recall on the diagonal)")
     figure.tight_layout()
     return figure
+
+
+def grid_learning_curves_figure(histories: Mapping[str, pd.DataFrame], best_id: str | None,
+                                titles: Mapping[str, str] | None = None,
+                                max_grid_points: int = 24) -> Any:
+    """Small multiples: loss (top) and accuracy (bottom) against epoch for every grid point.
+
+    Train solid, validation dashed, as in :func:`learning_curves_figure`; the chosen grid point's
+    panels are framed in green. At most ``max_grid_points`` panels, in the mapping's order.
+
+    Parameters
+    ----------
+    histories : mapping of trial id to DataFrame
+        Columns epoch, train_loss, train_accuracy, validation_loss, validation_accuracy.
+    best_id : str or None
+        The chosen grid point.
+    titles : mapping of trial id to str, optional
+        Panel titles (default: the trial id).
+    max_grid_points : int
+        Panels drawn at most.
+    """
+    from matplotlib.figure import Figure
+
+    items = [(trial_id, history) for trial_id, history in histories.items()
+             if not history.empty][:max_grid_points]
+    n_columns = min(4, max(1, len(items)))
+    n_rows = max(1, -(-len(items) // n_columns))
+    figure = Figure(figsize=(4.0 * n_columns, 5.0 * n_rows))
+    grid = figure.subplots(2 * n_rows, n_columns, squeeze=False, sharex="col")
+    for position in range(n_rows * n_columns):
+        row, column = divmod(position, n_columns)
+        loss_axes, accuracy_axes = grid[2 * row, column], grid[2 * row + 1, column]
+        if position >= len(items):
+            loss_axes.set_visible(False)
+            accuracy_axes.set_visible(False)
+            continue
+        trial_id, history = items[position]
+        for axes, quantity in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+            axes.plot(history["epoch"], history[f"train_{quantity}"], "o-", color="C0",
+                      markersize=3, label="train")  # markers: a one-epoch history still shows
+            if history[f"validation_{quantity}"].notna().any():
+                axes.plot(history["epoch"], history[f"validation_{quantity}"], "s--",
+                          color="C1", markersize=3, label="validation")
+            axes.set_ylabel(quantity, fontsize=8)
+            axes.tick_params(labelsize=7)
+            axes.grid(alpha=0.3)
+            if trial_id == best_id:
+                for spine in axes.spines.values():
+                    spine.set_edgecolor("green")
+                    spine.set_linewidth(2.0)
+        title = (titles or {}).get(trial_id, trial_id)
+        loss_axes.set_title(title + (" (chosen)" if trial_id == best_id else ""), fontsize=8)
+        accuracy_axes.set_xlabel("epoch", fontsize=8)
+        if position == 0:
+            loss_axes.legend(fontsize=7)
+    figure.suptitle("every grid point: train (solid) against validation (dashed)")
+    figure.tight_layout()
+    return figure
+
+
+def _parameter_positions(values: list[Any]) -> tuple[list[float], list[str], bool, bool]:
+    """x positions for the distinct values of one setting, in their given order.
+
+    Returns (positions, labels, numeric, logarithmic): numbers sit at their value (on a log
+    axis when all are positive and span a factor of 10 or more), anything else at 0, 1, 2...
+    """
+    labels = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+    numeric = all(isinstance(v, (int, float, np.integer, np.floating))
+                  and not isinstance(v, bool) for v in values)
+    if not numeric:
+        return [float(i) for i in range(len(values))], labels, False, False
+    numbers = [float(v) for v in values]
+    logarithmic = min(numbers) > 0 and max(numbers) / min(numbers) >= 10
+    return numbers, labels, True, logarithmic
+
+
+def validation_curves_figure(results: pd.DataFrame, metric: str, best_id: str | None,
+                             parameter_keys: list[str]) -> Any:
+    """The validation metric against each hyperparameter that varies, with error bars.
+
+    The course's "overfitting against model complexity": for each setting, one line per
+    combination of the other settings (faint), the line through the chosen grid point bold, its
+    training score dashed where known; error bars are the standard deviation across folds
+    (none for a holdout run).
+
+    Parameters
+    ----------
+    results : DataFrame
+        The normalised results (see :class:`mlpsel.report.loading.RunReport`): ``trial_id``,
+        ``param_<key>``, ``mean_<metric>``, ``std_<metric>``, ``status``; optionally
+        ``train_<suffix>``. Rows in grid order give each setting's value order.
+    metric : str
+        E.g. ``validation_accuracy``.
+    best_id : str or None
+        The chosen grid point.
+    parameter_keys : list of str
+        The settings to draw, one panel each (those that vary).
+    """
+    from matplotlib.figure import Figure
+
+    ok = results[results["status"] == "ok"].sort_values("trial_id")
+    n_panels = max(1, len(parameter_keys))
+    n_columns = min(3, n_panels)
+    n_rows = -(-n_panels // n_columns)
+    figure = Figure(figsize=(5.6 * n_columns, 4.4 * n_rows))
+    axes_grid = figure.subplots(n_rows, n_columns, squeeze=False)
+    suffix = metric.removeprefix("validation_")
+    train_column = f"train_{suffix}"
+    best_rows = ok[ok["trial_id"] == best_id]
+    for panel, axes in enumerate(axes_grid.flat):
+        if panel >= len(parameter_keys):
+            axes.set_visible(False)
+            continue
+        key = parameter_keys[panel]
+        column = f"param_{key}"
+        values = list(dict.fromkeys(ok[column].tolist()))  # first appearance = config order
+        positions, labels, numeric, logarithmic = _parameter_positions(values)
+        position_of = dict(zip([str(v) for v in values], positions, strict=True))
+        others = [f"param_{k}" for k in parameter_keys if k != key]
+        groups = ok.groupby(others, sort=False, dropna=False) if others else [((), ok)]
+        for group_key, group in groups:
+            group_key = group_key if isinstance(group_key, tuple) else (group_key,)
+            group = group.assign(_x=[position_of[str(v)] for v in group[column]])
+            group = group.sort_values("_x")
+            is_best = best_id is not None and best_id in set(group["trial_id"])
+            description = ", ".join(f"{o.removeprefix('param_')}={_short(v)}"
+                                    for o, v in zip(others, group_key, strict=True))
+            std = group[f"std_{metric}"].to_numpy(dtype=float)
+            axes.errorbar(group["_x"], group[f"mean_{metric}"],
+                          yerr=np.nan_to_num(std) if np.isfinite(std).any() else None,
+                          marker="o", capsize=4,
+                          linewidth=2.4 if is_best else 1.0, alpha=1.0 if is_best else 0.45,
+                          color="C0" if is_best else None, zorder=3 if is_best else 2,
+                          label=("validation" + (f" ({description})" if description else "")
+                                 if is_best else description or None))
+            if (is_best and train_column in group
+                    and group[train_column].notna().any()):
+                axes.plot(group["_x"], group[train_column], "s--", color="C3", linewidth=1.6,
+                          label="train", zorder=3)
+        if len(best_rows):
+            best_x = position_of[str(best_rows.iloc[0][column])]
+            axes.plot([best_x], [best_rows.iloc[0][f"mean_{metric}"]], "*", color="gold",
+                      markeredgecolor="black", markersize=16, zorder=4, label="chosen")
+        if logarithmic:
+            axes.set_xscale("log")
+        axes.set_xticks(positions, labels=labels, rotation=30 if not numeric else 0)
+        axes.minorticks_off()
+        axes.set_xlabel(key)
+        axes.set_ylabel(suffix.replace("_", " "))
+        axes.set_title(f"{metric.replace('_', ' ')} against {key}")
+        axes.grid(alpha=0.3)
+        handles, _ = axes.get_legend_handles_labels()
+        if len(handles) <= 8:
+            axes.legend(fontsize=7)
+    figure.tight_layout()
+    return figure
+
+
+def _short(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def confusion_heatmaps_figure(confusion: np.ndarray, class_names: tuple[str, ...]) -> Any:
+    """Two heatmaps of ``confusion[i, j]`` (true i, predicted j): counts, and row-normalised.
+
+    Parameters
+    ----------
+    confusion : ndarray of int, shape (K, K)
+    class_names : tuple of str, length K
+    """
+    from matplotlib.figure import Figure
+
+    n_classes = len(class_names)
+    row_totals = confusion.sum(axis=1, keepdims=True)  # (K, 1)
+    row_share = np.divide(confusion, row_totals, out=np.zeros(confusion.shape, dtype=float),
+                          where=row_totals > 0)  # (K, K)
+    size = max(5.0, 0.55 * n_classes + 2)
+    figure = Figure(figsize=(2 * size + 2, size))
+    count_axes, share_axes = figure.subplots(1, 2)
+    panels = ((count_axes, confusion.astype(float), False, "counts", "Blues", "test samples"),
+              (share_axes, row_share, True, "row-normalised (recall on the diagonal)", "Greens",
+               "share of the true class"))
+    for axes, values, as_share, title, colours, bar_label in panels:
+        top = float(values.max()) if values.size and values.max() > 0 else 1.0
+        image = axes.imshow(values, cmap=colours, vmin=0.0, vmax=top)
+        for i in range(n_classes):
+            for j in range(n_classes):
+                if confusion[i, j]:
+                    text = (f"{row_share[i, j]:.2f}".lstrip("0") if as_share
+                            else str(int(confusion[i, j])))
+                    axes.text(j, i, text, ha="center", va="center",
+                              fontsize=9 if n_classes <= 10 else 7,
+                              color="white" if values[i, j] > 0.5 * top else "black")
+        axes.set_xticks(range(n_classes), labels=class_names,
+                        rotation=45 if n_classes > 10 else 0)
+        axes.set_yticks(range(n_classes), labels=class_names)
+        axes.set_xlabel("predicted class")
+        axes.set_ylabel("true class")
+        axes.set_title(f"confusion matrix: {title}")
+        figure.colorbar(image, ax=axes, label=bar_label, fraction=0.046, pad=0.04)
+    figure.tight_layout()
+    return figure
+
+
+def per_class_bars_figure(per_class: pd.DataFrame) -> Any:
+    """Per-class precision and recall on the test set as grouped bars.
+
+    Parameters
+    ----------
+    per_class : DataFrame
+        Columns class, precision, recall (one row per class).
+    """
+    from matplotlib.figure import Figure
+
+    n_classes = len(per_class)
+    positions = np.arange(n_classes)  # (K,)
+    width = 0.4
+    figure = Figure(figsize=(max(7.0, 0.8 * n_classes + 2), 4.2))
+    axes = figure.subplots()
+    for offset, column, colour in ((-width / 2, "precision", "C0"), (width / 2, "recall", "C2")):
+        values = per_class[column].to_numpy(dtype=float)  # (K,)
+        axes.bar(positions + offset, values, width, label=column, color=colour)
+        axes.axhline(float(values.mean()), color=colour, linestyle=":", linewidth=1.2,
+                     label=f"macro {column} {values.mean():.3f}")
+    low = float(np.nanmin(per_class[["precision", "recall"]].to_numpy(dtype=float)))
+    axes.set_ylim(max(0.0, min(0.9, low - 0.05)), 1.0)
+    axes.set_xticks(positions, labels=[str(c) for c in per_class["class"]],
+                    rotation=45 if n_classes > 10 else 0)
+    axes.set_xlabel("class")
+    axes.set_ylabel("score on the test set")
+    axes.set_title("per-class precision TP/(TP+FP) and recall TP/(TP+FN)")
+    axes.grid(axis="y", alpha=0.3)
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4,
+                frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def precision_recall_curves_figure(curves: list[Mapping[str, Any]],
+                                   class_names: tuple[str, ...] | None = None) -> Any:
+    """One-vs-rest precision–recall curves of every class, average precision in the legend.
+
+    Parameters
+    ----------
+    curves : list of mapping, length K
+        As :func:`mlpsel.metrics.one_vs_rest_pr_curves`: ``precision`` (T + 1,), ``recall``
+        (T + 1,), ``average_precision``; optionally ``class``.
+    class_names : tuple of str, optional
+        Legend names (default: each curve's ``class``, else its index).
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(12.5, 5.2))
+    full_axes, zoom_axes = figure.subplots(1, 2)
+    colours = [f"C{i % 10}" for i in range(len(curves))]
+    line_styles = ["-", "--", "-."]
+    for index, curve in enumerate(curves):
+        name = (class_names[index] if class_names and index < len(class_names)
+                else str(curve.get("class", index)))
+        style = line_styles[(index // 10) % len(line_styles)]
+        for axes in (full_axes, zoom_axes):
+            axes.step(curve["recall"], curve["precision"], where="post", color=colours[index],
+                      linestyle=style, linewidth=1.3,
+                      label=f"{name} (AP {curve['average_precision']:.3f})")
+    mean_ap = float(np.mean([c["average_precision"] for c in curves])) if curves else 0.0
+    full_axes.set_xlim(0.0, 1.01)
+    full_axes.set_ylim(0.0, 1.02)
+    full_axes.set_title(f"one-vs-rest precision–recall, test set (mean AP {mean_ap:.3f})")
+    zoom_axes.set_xlim(0.6, 1.005)
+    zoom_axes.set_ylim(0.6, 1.005)
+    zoom_axes.set_title("the same, zoomed on the top-right corner")
+    for axes in (full_axes, zoom_axes):
+        axes.set_xlabel("recall TP/(TP+FN)")
+        axes.set_ylabel("precision TP/(TP+FP)")
+        axes.grid(alpha=0.3)
+    full_axes.legend(fontsize=7, loc="lower left", ncol=2 if len(curves) > 6 else 1)
+    figure.tight_layout()
+    return figure
+

@@ -1,13 +1,30 @@
-"""Terminal tables (rich renderables) for a finished selection."""
+"""Terminal reports (rich renderables): the end of ``mlpsel train`` and ``mlpsel report``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from rich.color import Color
 from rich.console import Group
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+
+from mlpsel.report.loading import (
+    MISSING,
+    VALIDATION_METRICS,
+    RunReport,
+    format_parameter,
+    format_score,
+    format_seconds,
+    is_missing,
+    metric_label,
+    short_parameter_labels,
+    split_description,
+    status_note,
+)
 
 
 def _format(value: Any, digits: int = 4) -> str:
@@ -16,56 +33,6 @@ def _format(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
-
-
-def trials_table(frame: pd.DataFrame, metric: str, best_trial_id: str | None) -> Table:
-    """The ranking of grid points: parameters, validation scores (mean ± std across folds in a
-    k-fold run), epochs, seconds, status."""
-    parameter_columns = [c for c in frame.columns if c.startswith("param_")]
-    rank_column = f"rank_{metric}"
-    folds = f"mean_{metric}" in frame.columns
-    table = Table(title=f"Grid points ranked by {'mean ' if folds else ''}{metric}",
-                  title_justify="left")
-    table.add_column("rank", justify="right")
-    table.add_column("trial")
-    for column in parameter_columns:
-        table.add_column(column.removeprefix("param_"))
-    for column in ("validation accuracy", "validation loss", "best epoch", "fit seconds"):
-        table.add_column(column, justify="right")
-    table.add_column("status")
-    for values in frame.sort_values([rank_column, "trial_id"]).to_dict("records"):
-        is_best = values["trial_id"] == best_trial_id
-        cells = [str(values[rank_column]), values["trial_id"]]
-        cells += [_format(values[c]) for c in parameter_columns]
-        if folds:
-            cells += [
-                f"{_format(values['mean_validation_accuracy'])} ± "
-                f"{_format(values['std_validation_accuracy'])}",
-                f"{_format(values['mean_validation_loss'])} ± "
-                f"{_format(values['std_validation_loss'])}",
-                _format(values["mean_best_epoch"], 1), _format(values["mean_fit_seconds"], 2),
-            ]
-        else:
-            cells += [_format(values["validation_accuracy"]), _format(values["validation_loss"]),
-                      _format(values["best_epoch"]), _format(values["fit_seconds"], 2)]
-        status = values["status"] if values["status"] == "ok" else f"[red]{values['status']}[/]"
-        cells.append(status)
-        table.add_row(*cells, style="bold green" if is_best else None)
-    return table
-
-
-def test_scores_text(summary: dict[str, Any]) -> Text:
-    best = summary["best"]
-    test = summary["test"]
-    text = Text()
-    text.append("Chosen on validation: ", style="bold")
-    text.append(f"{best['trial_id']} {best['params']}\n")
-    text.append("Test set (scored once): ", style="bold")
-    text.append(
-        f"accuracy {test['test_accuracy']:.4f}  macro precision {test['test_macro_precision']:.4f}"
-        f"  macro recall {test['test_macro_recall']:.4f}  macro F1 {test['test_macro_f1']:.4f}"
-    )
-    return text
 
 
 def per_class_table(per_class: pd.DataFrame) -> Table:
@@ -78,12 +45,188 @@ def per_class_table(per_class: pd.DataFrame) -> Table:
     return table
 
 
-def selection_summary(frame: pd.DataFrame, summary: dict[str, Any],
-                      per_class: pd.DataFrame | None = None) -> Group:
-    """Everything ``mlpsel train`` prints at the end."""
-    parts: list[Any] = [trials_table(frame, summary["selection_metric"],
-                                     summary["best"]["trial_id"])]
-    if per_class is not None:
-        parts.append(per_class_table(per_class))
-    parts.append(test_scores_text(summary))
+# ---------------------------------------------------------------------------------------------
+# The full report of a run folder (``mlpsel report RUN``)
+
+STATUS_STYLES = {"finished": "bold green", "running": "bold yellow", "interrupted": "bold yellow",
+                 "failed": "bold red"}
+
+
+def _not_available(what: str) -> Text:
+    return Text(f"{what}: not available yet", style="dim italic")
+
+
+def run_overview_table(report: RunReport) -> Table:
+    """What was run: command, dataset, split or folds, grid size, seed, time taken, status."""
+    table = Table(title=f"Run {report.run_id}", title_justify="left", show_header=False,
+                  box=None, padding=(0, 2, 0, 0))
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    table.add_row("command", report.command_line)
+    table.add_row("dataset", report.dataset or MISSING)
+    table.add_row("folds" if report.kind == "cv" else "split", split_description(report))
+    grid = report.n_grid_points
+    table.add_row("grid", (f"{grid} grid points" if grid is not None else MISSING)
+                  + (f" over {', '.join(report.varying_parameter_keys)}"
+                     if report.varying_parameter_keys else ""))
+    table.add_row("selection metric", metric_label(report.selection_metric)
+                  + (" (higher is better)" if report.higher_is_better else " (lower is better)"))
+    table.add_row("seed", format_parameter(report.seed))
+    table.add_row("started", report.started or MISSING)
+    table.add_row("time taken", format_seconds(report.seconds))
+    table.add_row("status", Text(report.status, style=STATUS_STYLES.get(report.status, "bold")))
+    return table
+
+
+def ranking_table(report: RunReport) -> Table:
+    """The ranking of grid points: validation metric mean ± std across folds, rank, fit time."""
+    results = report.results
+    metric = report.selection_metric
+    others = [f"validation_{m}" for m in VALIDATION_METRICS if f"validation_{m}" != metric]
+    splits = "1 holdout split" if report.n_splits == 1 else f"{report.n_splits} splits"
+    title = (f"Grid points ranked by {metric_label(metric)} (validation scores: mean ± std "
+             f"over {splits}; ★ chosen)")
+    if not report.results_complete:
+        title += " — partial"
+    table = Table(title=title, title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("trial", no_wrap=True)
+    for label in short_parameter_labels(report.parameter_keys):
+        table.add_column(label, overflow="fold")
+    table.add_column(metric_label(metric).removeprefix("validation "), justify="right")
+    table.add_column("± std", justify="right")
+    for other in others:
+        table.add_column(metric_label(other).removeprefix("validation "), justify="right")
+    table.add_column("best epoch", justify="right")
+    table.add_column("fit s", justify="right")
+    table.add_column("status", no_wrap=True)
+    for values in results.to_dict("records"):
+        is_best = values["trial_id"] == report.best_trial_id
+        cells = [str(values["rank"]), values["trial_id"]]
+        cells += [format_parameter(values[f"param_{key}"]) for key in report.parameter_keys]
+        cells += [format_score(values[f"mean_{metric}"]), format_score(values[f"std_{metric}"])]
+        cells += [format_score(values[f"mean_{other}"]) for other in others]
+        cells += [format_score(values["best_epoch"], 1 if report.n_splits > 1 else 0),
+                  format_score(values["fit_seconds"], 2)]
+        ok = values["status"] == "ok"
+        cells.append(Text(values["status"] + (" ★" if is_best else ""),
+                          style=None if ok else "red"))
+        table.add_row(*cells, style="bold green" if is_best else None)
+    return table
+
+
+def chosen_network_text(report: RunReport) -> Text:
+    """The chosen grid point, its validation score and its test scores."""
+    text = Text()
+    best = report.best_row
+    label = "Chosen on validation" if report.best_is_final else "Best so far on validation"
+    text.append(f"{label}: ", style="bold")
+    parameters = ", ".join(f"{key}={format_parameter(value)}"
+                           for key, value in report.best_params.items())
+    text.append(f"{report.best_trial_id} {parameters}\n")
+    if best is not None:
+        metric = report.selection_metric
+        std = best[f"std_{metric}"]
+        text.append(f"{metric_label(metric)} {format_score(best[f'mean_{metric}'])}"
+                    + ("" if is_missing(std) else f" ± {format_score(std)}") + "\n")
+    scores = report.test_scores
+    if not scores:
+        text.append(_not_available("Test set scores"))
+        return text
+    text.append("Test set (scored once): ", style="bold")
+    text.append("  ".join(f"{label} {format_score(scores.get(key))}" for key, label in TEST_SCORES
+                          if key in scores))
+    return text
+
+
+TEST_SCORES = (("test_accuracy", "accuracy"), ("test_macro_precision", "macro precision"),
+               ("test_macro_recall", "macro recall"), ("test_macro_f1", "macro F1"),
+               ("test_loss", "loss"))
+
+
+def _share_style(share: float, is_diagonal: bool) -> Style:
+    """White → blue (diagonal) or white → red (errors) by the share of the true class."""
+    share = min(1.0, max(0.0, share))
+    if is_diagonal:
+        target = (33, 102, 172)
+    else:
+        share = min(1.0, share * 4)  # errors are small shares: make them visible
+        target = (203, 24, 29)
+    red, green, blue = (round(255 + (t - 255) * share) for t in target)
+    return Style(bgcolor=Color.from_rgb(red, green, blue),
+                 color="white" if share > 0.55 else "black")
+
+
+def confusion_table(confusion: np.ndarray, class_names: tuple[str, ...]) -> Table:
+    """``confusion[i, j]`` (true i, predicted j) with each cell coloured by its row share."""
+    table = Table(title="Confusion matrix on the test set (rows: true class, columns: predicted;"
+                  " colour: share of the row)", title_justify="left")
+    table.add_column("true \\ predicted", style="bold")
+    for name in class_names:
+        table.add_column(name, justify="right")
+    table.add_column("recall", justify="right")
+    row_totals = confusion.sum(axis=1)  # (K,)
+    for i, name in enumerate(class_names):
+        cells: list[Any] = [name]
+        for j in range(len(class_names)):
+            share = confusion[i, j] / row_totals[i] if row_totals[i] else 0.0
+            cells.append(Text(str(int(confusion[i, j])), style=_share_style(share, i == j)))
+        cells.append(format_score(confusion[i, i] / row_totals[i] if row_totals[i] else None))
+        table.add_row(*cells)
+    return table
+
+
+def failed_trials_table(failed: pd.DataFrame) -> Table:
+    table = Table(title="Trials that failed", title_justify="left")
+    table.add_column("trial")
+    table.add_column("status", style="red")
+    table.add_column("error", overflow="fold")
+    for values in failed.to_dict("records"):
+        table.add_row(values["trial_id"], values["status"], values["error"] or MISSING)
+    return table
+
+
+def render_terminal(report: RunReport) -> Group:
+    """The whole report of a run as one rich renderable (``mlpsel report RUN``).
+
+    Sections whose files are missing (a run still running or interrupted) say
+    "not available yet" instead.
+    """
+    parts: list[Any] = [run_overview_table(report)]
+    note = status_note(report)
+    if note:
+        parts.append(Text(note, style=STATUS_STYLES.get(report.status, "bold")))
+    for problem in report.problems:
+        parts.append(Text(f"could not read {problem}", style="red"))
+    if report.results is None:
+        parts.append(_not_available("Ranking of grid points"))
+    else:
+        parts.append(ranking_table(report))
+    parts.append(chosen_network_text(report) if report.best_trial_id
+                 else _not_available("Chosen network"))
+    if report.confusion is None:
+        parts.append(_not_available("Confusion matrix"))
+    else:
+        parts.append(confusion_table(report.confusion, report.class_names))
+    if report.per_class is None:
+        parts.append(_not_available("Per-class precision, recall and F1"))
+    else:
+        parts.append(per_class_table(report.per_class))
+    failed = report.failed_trials
+    if len(failed):
+        parts.append(failed_trials_table(failed))
+    elif report.results is not None:
+        parts.append(Text("No trial failed.", style="dim"))
+    return Group(*parts)
+
+
+def selection_summary(report: RunReport) -> Group:
+    """What ``mlpsel train`` and ``mlpsel cv`` print at the end: the ranking, the chosen
+    network with its test scores, the per-class table, and the trials that failed."""
+    parts: list[Any] = [ranking_table(report), chosen_network_text(report)]
+    if report.per_class is not None:
+        parts.append(per_class_table(report.per_class))
+    failed = report.failed_trials
+    if len(failed):
+        parts.append(failed_trials_table(failed))
     return Group(*parts)

@@ -1,0 +1,276 @@
+"""Many runs at once: the listing of ``runs/`` (``mlpsel runs``) and two runs side by side
+(``mlpsel compare RUN_A RUN_B``).
+
+Each view has a data form (plain dicts, for JSON or tests) and a rich form built from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from mlpsel.report.loading import (
+    MISSING,
+    RunReport,
+    format_parameter,
+    format_score,
+    format_seconds,
+    is_missing,
+    load_run_report,
+    metric_label,
+)
+from mlpsel.report.terminal import STATUS_STYLES
+from mlpsel.store import RunFolder, list_runs, read_json
+
+# ---------------------------------------------------------------------------------------------
+# mlpsel runs
+
+
+def _read_json_or_empty(path: Path) -> dict[str, Any]:
+    try:
+        value = read_json(path) if path.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def list_run_rows(runs_dir: Path) -> list[dict[str, Any]]:
+    """One dict per run in ``runs_dir``, newest first.
+
+    Reads only ``run.json`` and ``summary.json``, so listing many runs stays fast.
+
+    Returns
+    -------
+    list of dict
+        Keys ``run_id``, ``path``, ``started``, ``command``, ``dataset``, ``n_grid_points``,
+        ``selection_metric``, ``best_validation`` (the chosen grid point's mean score),
+        ``best_validation_std``, ``test_accuracy``, ``status``; None where unknown.
+    """
+    rows = []
+    for run in list_runs(Path(runs_dir)):
+        info = _read_json_or_empty(run.run_json)
+        summary = _read_json_or_empty(run.summary_json)
+        best = summary.get("best") or {}
+        metric = summary.get("selection_metric")
+        best_validation = best_std = None
+        if metric:
+            best_validation = best.get(f"mean_{metric}", best.get(metric))
+            best_std = best.get(f"std_{metric}")
+        rows.append({
+            "run_id": run.run_id,
+            "path": str(run.path),
+            "started": info.get("started"),
+            "command": info.get("command") or summary.get("command"),
+            "dataset": info.get("dataset") or summary.get("dataset"),
+            "n_grid_points": info.get("n_grid_points", summary.get("n_grid_points")),
+            "selection_metric": metric,
+            "best_validation": best_validation,
+            "best_validation_std": best_std,
+            "test_accuracy": (summary.get("test") or {}).get("test_accuracy"),
+            "status": info.get("status") or "unknown",
+        })
+    rows.sort(key=lambda row: (row["started"] or "", row["run_id"]), reverse=True)
+    return rows
+
+
+def runs_table(runs_dir: Path, rows: list[dict[str, Any]] | None = None) -> Table:
+    """The runs in ``runs_dir`` as a rich table, newest first (``mlpsel runs``)."""
+    rows = list_run_rows(runs_dir) if rows is None else rows
+    table = Table(title=f"Runs in {runs_dir}", title_justify="left",
+                  caption=None if rows else f"no runs in {runs_dir} yet; start one with "
+                  "'mlpsel train'", caption_justify="left")
+    table.add_column("run", no_wrap=True)
+    table.add_column("started")
+    table.add_column("command")
+    table.add_column("dataset")
+    table.add_column("grid points", justify="right")
+    table.add_column("best validation", justify="right")
+    table.add_column("test accuracy", justify="right")
+    table.add_column("status")
+    for row in rows:
+        best = MISSING
+        if row["best_validation"] is not None:
+            best = format_score(float(row["best_validation"]))
+            if not is_missing(row["best_validation_std"]):
+                best += f" ± {format_score(float(row['best_validation_std']))}"
+            best += f" ({metric_label(row['selection_metric']).removeprefix('validation ')})"
+        started = (row["started"] or MISSING).replace("T", " ")
+        table.add_row(
+            row["run_id"], started, row["command"] or MISSING, row["dataset"] or MISSING,
+            format_parameter(row["n_grid_points"]), best,
+            format_score(row["test_accuracy"]) if row["test_accuracy"] is not None else MISSING,
+            Text(row["status"], style=STATUS_STYLES.get(row["status"], "")),
+        )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# mlpsel compare
+
+
+def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"training": {"epochs": 3}}`` → ``{"training.epochs": 3}``.
+
+    The ``search`` section's keys are dotted already: ``search.training.learning_rate``.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and dotted != "search":
+            flat.update(flatten_config(value, dotted + "."))
+        elif dotted == "search" and isinstance(value, dict):
+            for search_key, search_values in value.items():
+                flat[f"search.{search_key}"] = search_values
+        else:
+            flat[dotted] = value
+    return flat
+
+
+COMPARED_SCORES = (
+    ("best validation accuracy", "mean_validation_accuracy", True),
+    ("best validation loss", "mean_validation_loss", False),
+    ("best validation macro F1", "mean_validation_macro_f1", True),
+    ("test accuracy", "test_accuracy", True),
+    ("test macro precision", "test_macro_precision", True),
+    ("test macro recall", "test_macro_recall", True),
+    ("test macro F1", "test_macro_f1", True),
+    ("test loss", "test_loss", False),
+)
+
+
+def _as_report(run: RunReport | RunFolder) -> RunReport:
+    return run if isinstance(run, RunReport) else load_run_report(run)
+
+
+def _difference(first: Any, second: Any) -> float | None:
+    if is_missing(first) or is_missing(second):
+        return None
+    return float(second) - float(first)
+
+
+def compare_run_data(first: RunReport | RunFolder,
+                     second: RunReport | RunFolder) -> dict[str, Any]:
+    """Two runs side by side, as data. Differences are ``second − first``.
+
+    Returns
+    -------
+    dict
+        ``runs``: two dicts (run_id, command, status, dataset, selection_metric, best_trial_id,
+        best_params, n_grid_points, seconds); ``config_differences``: ``{key, first, second}``
+        for every dotted config key whose value differs (None: absent); ``scores``:
+        ``{name, first, second, difference, higher_is_better}``; ``per_class_recall``:
+        ``{class, first, second, difference}`` on the test set.
+    """
+    reports = (_as_report(first), _as_report(second))
+    runs = []
+    for report in reports:
+        runs.append({
+            "run_id": report.run_id, "command": report.command, "status": report.status,
+            "dataset": report.dataset, "selection_metric": report.selection_metric,
+            "best_trial_id": report.best_trial_id, "best_params": report.best_params,
+            "n_grid_points": report.n_grid_points, "seconds": report.seconds,
+        })
+    configs = [flatten_config(report.config) for report in reports]
+    differences = []
+    for key in sorted(set(configs[0]) | set(configs[1])):
+        values = [config.get(key) for config in configs]
+        if values[0] != values[1]:
+            differences.append({"key": key, "first": values[0], "second": values[1]})
+    scores = []
+    for name, key, higher_is_better in COMPARED_SCORES:
+        values = []
+        for report in reports:
+            row = report.best_row or {}
+            values.append(row.get(key) if key.startswith("mean_")
+                          else report.test_scores.get(key))
+        values = [None if is_missing(value) else float(value) for value in values]
+        scores.append({"name": name, "first": values[0], "second": values[1],
+                       "difference": _difference(*values),
+                       "higher_is_better": higher_is_better})
+    recalls = [({str(row["class"]): float(row["recall"])
+                 for row in report.per_class.to_dict("records")}
+                if report.per_class is not None else {}) for report in reports]
+    classes = list(dict.fromkeys([*recalls[0], *recalls[1]]))
+    per_class = [{"class": name, "first": recalls[0].get(name), "second": recalls[1].get(name),
+                  "difference": _difference(recalls[0].get(name), recalls[1].get(name))}
+                 for name in classes]
+    return {"runs": runs, "config_differences": differences, "scores": scores,
+            "per_class_recall": per_class}
+
+
+def _signed(difference: float | None, higher_is_better: bool = True) -> Text:
+    if difference is None:
+        return Text(MISSING)
+    if abs(difference) < 5e-5:
+        return Text(f"{difference:+.4f}", style="dim")
+    better = (difference > 0) == higher_is_better
+    return Text(f"{difference:+.4f}", style="green" if better else "red")
+
+
+def compare_runs(first: RunReport | RunFolder, second: RunReport | RunFolder,
+                 data: dict[str, Any] | None = None) -> Group:
+    """Two runs side by side (``mlpsel compare RUN_A RUN_B``): differing config keys, scores,
+    and per-class recall differences (second − first; green is better)."""
+    data = compare_run_data(first, second) if data is None else data
+    first_run, second_run = data["runs"]
+    a_label, b_label = f"A {first_run['run_id']}", f"B {second_run['run_id']}"
+
+    overview = Table(title="Runs", title_justify="left")
+    overview.add_column("")
+    overview.add_column(a_label, overflow="fold")
+    overview.add_column(b_label, overflow="fold")
+    for key, label in (("command", "command"), ("status", "status"), ("dataset", "dataset"),
+                       ("n_grid_points", "grid points"), ("selection_metric", "selection metric"),
+                       ("best_trial_id", "chosen")):
+        overview.add_row(label, format_parameter(first_run[key]),
+                         format_parameter(second_run[key]))
+    overview.add_row("chosen settings", *[
+        ", ".join(f"{k}={format_parameter(v)}" for k, v in run["best_params"].items()) or MISSING
+        for run in (first_run, second_run)])
+    overview.add_row("time taken", format_seconds(first_run["seconds"]),
+                     format_seconds(second_run["seconds"]))
+
+    config = Table(title="Config keys that differ", title_justify="left")
+    config.add_column("key")
+    config.add_column("A", overflow="fold")
+    config.add_column("B", overflow="fold")
+    for row in data["config_differences"]:
+        config.add_row(row["key"], _config_value(row["first"]), _config_value(row["second"]))
+    if not data["config_differences"]:
+        config.caption = "the configs are identical"
+
+    scores = Table(title="Scores (B − A; green is better)", title_justify="left")
+    for column in ("", "A", "B", "B − A"):
+        scores.add_column(column, justify="left" if not column else "right")
+    for row in data["scores"]:
+        scores.add_row(row["name"], format_score(row["first"]), format_score(row["second"]),
+                       _signed(row["difference"], row["higher_is_better"]))
+
+    parts: list[Any] = [overview, config, scores]
+    if data["per_class_recall"]:
+        recall = Table(title="Per-class recall on the test set (B − A)", title_justify="left")
+        for column in ("class", "A", "B", "B − A"):
+            recall.add_column(column, justify="left" if column == "class" else "right")
+        for row in data["per_class_recall"]:
+            recall.add_row(row["class"], format_score(row["first"]),
+                           format_score(row["second"]), _signed(row["difference"]))
+        parts.append(recall)
+    else:
+        parts.append(Text("Per-class recall: not available yet", style="dim italic"))
+    if first_run["selection_metric"] != second_run["selection_metric"]:
+        parts.append(Text("The runs chose by different metrics: "
+                          f"{first_run['selection_metric']} and "
+                          f"{second_run['selection_metric']}.", style="yellow"))
+    return Group(*parts)
+
+
+def _config_value(value: Any) -> str:
+    return "(absent)" if value is None else format_parameter(value)
+
+
+__all__ = ["compare_run_data", "compare_runs", "flatten_config",
+           "list_run_rows", "runs_table"]
