@@ -15,7 +15,6 @@ run of the same command and config instead of starting over.
 
 from __future__ import annotations
 
-import io
 import os
 import platform
 import socket
@@ -23,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from mlpsel.experiment import (
     predictions_frame,
 )
 from mlpsel.nn import MLP
-from mlpsel.report import cv_plots, plots
+from mlpsel.report import plots
 from mlpsel.search import GridPoint, ParameterGrid, grid_points, stable_id
 from mlpsel.splits import StratifiedKFold
 from mlpsel.store import (
@@ -95,7 +94,6 @@ class Callbacks:
     on_event: Callable[[Event], None] | None = None
     on_run_created: Callable[[RunFolder, int, int, bool], None] | None = None
     on_download: Callable[[str, int, int | None], None] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,7 +522,7 @@ def run_cv(config: Config, *, runs_dir: Path, data_dir: str | None = None, jobs:
         write_figure(run.path / "learning_curves.png",
                      plots.learning_curves_figure(histories, best_point.grid_point_id))
         write_figure(run.path / "cv_spread.png",
-                     cv_plots.cv_spread_figure(frame, metric="validation_accuracy",
+                     plots.cv_spread_figure(frame, metric="validation_accuracy",
                                             n_splits=n_splits,
                                             best_id=best_point.grid_point_id))
         network = MLP.load(run.trial_dir(refit.task_id) / "model.npz")
@@ -566,9 +564,3 @@ def _mean_history(histories: Any) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["epoch"])
     return pd.concat(frames).groupby("epoch", as_index=False).mean(numeric_only=True)
-
-
-def folds_from_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read ``folds.npz`` back: ``(fold_assignment (repeats, N), labels (N,))``."""
-    with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as data:
-        return data["fold_assignment"], data["labels"]

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from mlpsel.report import cv_plots, plots
+from mlpsel.report import plots
 from mlpsel.report.loading import (
     MISSING,
     VALIDATION_METRICS,
@@ -163,7 +163,7 @@ def report_figures(report: RunReport) -> list[Figure]:
             f"{metric_label(metric)} of every grid point on each validation fold: a box per grid "
             "point, each fold a dot, the chosen one in red.",
             results is not None and bool((results["status"] == "ok").any()),
-            lambda: cv_plots.cv_spread_figure(results, metric=metric, n_splits=report.n_splits,
+            lambda: plots.cv_spread_figure(results, metric=metric, n_splits=report.n_splits,
                                               best_id=best)))
     figures += [
         _draw("confusion_matrix", "Confusion matrix on the test set",
