@@ -24,7 +24,9 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check mlpsel tests benchmarks scripts
 
+# Needs full MNIST (MLPSEL_DATA_DIR or ../shared/data); PyTorch and scikit-learn are optional peers.
 bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_executor.py
 	$(BIN)/python benchmarks/bench_train.py
 
 clean:

@@ -37,6 +37,7 @@ def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray,
 
 
 def dense_backward(dZ: np.ndarray, cache: DenseCache, *, compute_dA_prev: bool = True,
+                   average: bool = True,
                    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of the affine layer.
 
@@ -47,6 +48,10 @@ def dense_backward(dZ: np.ndarray, cache: DenseCache, *, compute_dA_prev: bool =
         ``(A_prev, W)`` from :func:`dense_forward`.
     compute_dA_prev : bool, default True
         False for the first layer, whose input needs no gradient (saves the largest product).
+    average : bool, default True
+        Divide ``dW`` and ``db`` by m, as the course writes them. False when the caller has
+        already folded the 1/m into ``dZ`` (the training loop's fast path), which saves a pass
+        over every W.
 
     Returns
     -------
@@ -58,10 +63,11 @@ def dense_backward(dZ: np.ndarray, cache: DenseCache, *, compute_dA_prev: bool =
     m = A_prev.shape[1]
     # dW = dZ·A_prevᵀ / m
     dW = dZ @ A_prev.T  # (n_l, n_{l-1})
-    dW *= 1.0 / m
     # db = Σ dZ / m   (sum over the m columns)
     db = dZ.sum(axis=1, keepdims=True)  # (n_l, 1)
-    db *= 1.0 / m
+    if average:
+        dW *= 1.0 / m
+        db *= 1.0 / m
     # dA_prev = Wᵀ·dZ
     dA_prev = W.T @ dZ if compute_dA_prev else None  # (n_{l-1}, m)
     return dA_prev, dW, db

@@ -32,7 +32,14 @@ from mlpsel.errors import ConfigError
 
 
 class Optimizer:
-    """Base class: learning rate, weight decay, and the checks shared by every ``step``."""
+    """Base class: learning rate, weight decay, and the checks shared by every ``step``.
+
+    ``folds_learning_rate``: the optimizer also offers ``step_scaled(params, scaled_grads,
+    decay_mask)``, taking ``α·dW`` in place of ``dW`` (the training loop's fast path, where α/m
+    is folded into dZ[L] so that no pass over W is spent on scaling).
+    """
+
+    folds_learning_rate = False
 
     def __init__(self, learning_rate: float, *, weight_decay: float = 0.0) -> None:
         if not float(learning_rate) > 0.0:
@@ -81,6 +88,16 @@ class Optimizer:
 class SGD(Optimizer):
     """Plain gradient descent: ``W ← W − α·g``."""
 
+    folds_learning_rate = True
+
+    def step_scaled(self, params: list[np.ndarray], scaled_grads: list[np.ndarray],
+                    decay_mask: Sequence[bool]) -> None:
+        """The same update from ``α·dW``: ``W ← (1 − α·λ)·W − α·dW``."""
+        for param, scaled_grad, decay in zip(params, scaled_grads, decay_mask, strict=True):
+            if decay and self.weight_decay > 0.0:
+                param *= 1.0 - self.learning_rate * self.weight_decay
+            param -= scaled_grad
+
     def _step(self, params, grads, decay_mask) -> None:
         for param, grad, decay in zip(params, grads, decay_mask, strict=True):
             if decay and self.weight_decay > 0.0:
@@ -93,8 +110,11 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Gradient descent with (optionally Nesterov) momentum: ``v ← μ·v + g; W ← W − α·v``.
 
-    State: ``velocity``, one array per parameter.
+    State: ``velocity``, one array per parameter; ``step_scaled`` keeps ``scaled_velocity``
+    (α·v) instead, so that its update is three in-place passes: ``u ← μ·u + α·g; W ← W − u``.
     """
+
+    folds_learning_rate = True
 
     def __init__(self, learning_rate: float, momentum: float = 0.9, nesterov: bool = False, *,
                  weight_decay: float = 0.0) -> None:
@@ -104,6 +124,7 @@ class Momentum(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.velocity: list[np.ndarray] = []
+        self.scaled_velocity: list[np.ndarray] = []
 
     def _step(self, params, grads, decay_mask) -> None:
         velocity = self._state("velocity", params)
@@ -119,6 +140,27 @@ class Momentum(Optimizer):
             else:
                 # W ← W − α·v
                 param -= self.learning_rate * v
+
+    def step_scaled(self, params: list[np.ndarray], scaled_grads: list[np.ndarray],
+                    decay_mask: Sequence[bool]) -> None:
+        """The same update from ``α·dW``, with ``u = α·v``: ``u ← μ·u + α·g; W ← W − u``
+        (Nesterov: ``W ← W − α·g − μ·u``). Modifies ``scaled_grads`` when decaying."""
+        velocity = self._state("scaled_velocity", params)
+        for param, scaled_grad, decay, u in zip(params, scaled_grads, decay_mask, velocity,
+                                                strict=True):
+            if decay and self.weight_decay > 0.0:
+                # α·g = α·dW + α·λ·W
+                scaled_grad += (self.learning_rate * self.weight_decay) * param
+            # u ← μ·u + α·g
+            u *= self.momentum
+            u += scaled_grad
+            if self.nesterov:
+                # W ← W − α·g − μ·u
+                param -= scaled_grad
+                param -= self.momentum * u
+            else:
+                # W ← W − u
+                param -= u
 
     def __repr__(self) -> str:
         return (f"Momentum(learning_rate={self.learning_rate}, momentum={self.momentum}, "
