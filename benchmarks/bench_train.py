@@ -324,7 +324,7 @@ def main() -> None:
         serve_peer(options.peer, [int(n) for n in options.sizes.split(",")], options.batch,
                    options.data_dir)
         return
-    console = Console()
+    console = Console(width=max(Console().width, 110))
     directory = data_dir()
     if directory is None:
         console.print("full MNIST is needed: set MLPSEL_DATA_DIR to a folder holding mnist/")

@@ -176,7 +176,8 @@ def run_tasks(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, *, jobs: 
             emit(TaskFinished(task.task_id, finished[task.task_id], resumed=True))
         else:
             pending.append(task)
-    jobs = max(1, min(jobs, len(pending)))
+    # jobs × BLAS threads never above the cores, and never more workers than trials
+    jobs = max(1, min(jobs, default_jobs() // blas_threads, len(pending)))
     if jobs == 1:
         with threadpool_limits(blas_threads):
             for task in pending:

@@ -278,3 +278,26 @@ def test_full_mnist_cv_smoke(tmp_path, full_mnist_dir):
     result = runner.invoke(app, ["cv", str(MNIST_CONFIG), "--smoke", "--data-dir",
                                  str(full_mnist_dir), "--runs-dir", str(tmp_path / "runs")])
     assert result.exit_code == 0, result.output
+
+
+def test_refit_epochs_follow_the_folds_only_with_early_stopping():
+    from mlpsel.selection import refit_epochs
+
+    values = load_config(QUICKSTART, ["training.epochs=20"]).values
+    assert refit_epochs(values, [3, 4, 6]) == 20  # early stopping off: the configured epochs
+    values["training"]["early_stopping_patience"] = 2
+    assert refit_epochs(values, [3, 4, 6]) == 4  # the mean best epoch of the folds, rounded
+    assert refit_epochs(values, [1, 1, 2]) == 1
+
+
+def test_jobs_never_exceed_cores_over_blas_threads(monkeypatch, tmp_path):
+    """With 2 cores and 2 BLAS threads per trial, --jobs 2 runs the trials one at a time."""
+    import mlpsel.executor as executor
+
+    monkeypatch.setattr(executor, "default_jobs", lambda: 2)
+    used = []
+    monkeypatch.setattr(executor, "_run_in_processes",
+                        lambda tasks, *args: used.append("processes") or {})
+    config = load_config(QUICKSTART, [*CV_OVERRIDES, "cv.folds=2"])
+    result = run_cv(config, runs_dir=tmp_path / "runs", jobs=2, blas_threads=2)
+    assert used == [] and result.summary["n_grid_points"] == 2
