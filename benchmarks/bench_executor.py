@@ -5,7 +5,7 @@ Runs the real holdout selection (:func:`mlpsel.selection.run_holdout`) both ways
 their ratio, and whether the two produced identical results (every column of ``trials.csv`` but
 the seconds, and the chosen network's test predictions byte for byte).
 
-    python benchmarks/bench_executor.py [--rounds 3] [--epochs 10]
+    python benchmarks/bench_executor.py [--rounds 5] [--epochs N]   (default: the quick start's 15)
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ GRID = [
 ]
 
 
-def one_sweep(jobs: int, epochs: int, runs_dir: Path) -> tuple[float, Path]:
-    config = load_config(REPOSITORY / "configs" / "quickstart.yaml",
-                         [*GRID, f"training.epochs={epochs}"])
+def one_sweep(jobs: int, epochs: int | None, runs_dir: Path) -> tuple[float, Path]:
+    overrides = [*GRID] + ([f"training.epochs={epochs}"] if epochs else [])
+    config = load_config(REPOSITORY / "configs" / "quickstart.yaml", overrides)
     started = time.perf_counter()
     result = run_holdout(config, runs_dir=runs_dir, jobs=jobs, blas_threads=1)
     return time.perf_counter() - started, result.run.path
@@ -48,8 +48,9 @@ def same_results(first: Path, second: Path) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs per trial (default: the quick start's own)")
     options = parser.parse_args()
     console = Console()
     times: dict[int, list[float]] = {1: [], 2: []}
@@ -62,8 +63,10 @@ def main() -> None:
                 runs[jobs].append(run)
                 console.print(f"round {round_index + 1}: --jobs {jobs}: {seconds:.2f} s")
         identical = all(same_results(runs[1][0], run) for run in runs[1][1:] + runs[2])
-    table = Table(title=f"12 trials × {options.epochs} epochs on mnist-mini, 1 BLAS thread per "
-                  "trial, median of {} interleaved rounds".format(options.rounds))
+    epochs = options.epochs or load_config(REPOSITORY / "configs" / "quickstart.yaml")[
+        "training.epochs"]
+    table = Table(title=f"12 trials × {epochs} epochs on mnist-mini, 1 BLAS thread per trial, "
+                  f"median of {options.rounds} interleaved rounds")
     table.add_column("jobs")
     table.add_column("median seconds", justify="right")
     table.add_column("spread (min–max)", justify="right")

@@ -223,9 +223,9 @@ def _run_in_processes(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, j
     _WORKER_STATE.update(dataset=dataset, run=run, events=events, stop=stop)
     results: dict[str, dict[str, Any]] = {}
 
-    def drain(timeout: float) -> None:
+    def drain(timeout: float = 0.0) -> None:
         try:
-            emit(events.get(timeout=timeout))
+            emit(events.get(timeout=timeout) if timeout else events.get_nowait())
             while True:
                 emit(events.get_nowait())
         except queue.Empty:
@@ -239,11 +239,11 @@ def _run_in_processes(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, j
     try:
         waiting = set(futures)
         while waiting:
-            drain(timeout=0.1)
-            done, waiting = wait(waiting, timeout=0, return_when=FIRST_COMPLETED)
+            done, waiting = wait(waiting, timeout=0.05, return_when=FIRST_COMPLETED)
+            drain()
             for future in done:
                 results.update(_collect(future, futures[future], run, emit))
-        drain(timeout=0.05)
+        drain(timeout=0.01)  # the last events may still be on their way through the queue
     except KeyboardInterrupt:
         stop.set()  # workers end after their current epoch and store nothing unfinished
         for future in futures:

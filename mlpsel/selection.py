@@ -15,6 +15,7 @@ run of the same command and config instead of starting over.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 import socket
@@ -311,17 +312,52 @@ def choose_best(frame: pd.DataFrame, score_column: str, metric: str) -> int:
 # Shared steps
 
 
-def write_best(run: RunFolder, network: MLP, dataset: Dataset) -> dict[str, float]:
+class FigureDrawing:
+    """Draws figures into the run folder, in forked processes when ``parallel`` (a sweep that
+    used several workers has cores to spare while the test set is scored), else here.
+
+    A figure whose process fails is drawn again here, so a figure is never missing.
+    """
+
+    def __init__(self, parallel: bool) -> None:
+        self.parallel = parallel
+        self.pending: list[tuple[Any, Path, Callable[..., Any], tuple, dict]] = []
+
+    def draw(self, path: Path, build: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        if not self.parallel:
+            write_figure(path, build(*args, **kwargs))
+            return
+        process = multiprocessing.get_context("fork").Process(
+            target=_draw_figure, args=(path, build, args, kwargs), daemon=True)
+        process.start()
+        self.pending.append((process, path, build, args, kwargs))
+
+    def wait(self) -> None:
+        for process, path, build, args, kwargs in self.pending:
+            process.join(timeout=300)
+            if process.exitcode != 0:
+                process.kill()
+                write_figure(path, build(*args, **kwargs))
+        self.pending.clear()
+
+
+def _draw_figure(path: Path, build: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    write_figure(path, build(*args, **kwargs))
+
+
+def write_best(run: RunFolder, network: MLP, dataset: Dataset,
+               figures: FigureDrawing | None = None) -> dict[str, float]:
     """Score ``network`` once on the test set; write ``best/`` and ``confusion_matrix.png``."""
     evaluation = evaluate(network, dataset.test_images, dataset.test_labels, dataset.class_names)
+    (figures or FigureDrawing(parallel=False)).draw(
+        run.path / "confusion_matrix.png", plots.confusion_matrix_figure, evaluation.confusion,
+        dataset.class_names)
     best = run.best_dir
     network.save(best / "model.npz")
     write_csv(best / "predictions.csv", predictions_frame(evaluation, dataset.class_names))
     write_csv(best / "confusion_matrix.csv",
               confusion_frame(evaluation.confusion, dataset.class_names), index=True)
     write_csv(best / "per_class.csv", evaluation.per_class)
-    write_figure(run.path / "confusion_matrix.png",
-                 plots.confusion_matrix_figure(evaluation.confusion, dataset.class_names))
     return evaluation.scores
 
 
@@ -410,10 +446,12 @@ def run_holdout(config: Config, *, runs_dir: Path, data_dir: str | None = None,
         best_row = choose_best(frame, metric, metric)
         best_point = points[best_row]
         histories = _histories(run, [p.grid_point_id for p in points])
-        write_figure(run.path / "learning_curves.png",
-                     plots.learning_curves_figure(histories, best_point.grid_point_id))
+        figures = FigureDrawing(parallel=jobs > 1)
+        figures.draw(run.path / "learning_curves.png", plots.learning_curves_figure, histories,
+                     best_point.grid_point_id)
         network = MLP.load(run.trial_dir(best_point.grid_point_id) / "model.npz")
-        test_scores = write_best(run, network, dataset)
+        test_scores = write_best(run, network, dataset, figures)
+        figures.wait()
         summary = {
             "run_id": run.run_id,
             "command": "train",
@@ -519,14 +557,15 @@ def run_cv(config: Config, *, runs_dir: Path, data_dir: str | None = None, jobs:
                 run, [t.task_id for t in tasks_by_point[point.grid_point_id]]).values())
             for point in points
         }
-        write_figure(run.path / "learning_curves.png",
-                     plots.learning_curves_figure(histories, best_point.grid_point_id))
-        write_figure(run.path / "cv_spread.png",
-                     plots.cv_spread_figure(frame, metric="validation_accuracy",
-                                            n_splits=n_splits,
-                                            best_id=best_point.grid_point_id))
+        figures = FigureDrawing(parallel=jobs > 1)
+        figures.draw(run.path / "learning_curves.png", plots.learning_curves_figure, histories,
+                     best_point.grid_point_id)
+        figures.draw(run.path / "cv_spread.png", plots.cv_spread_figure, frame,
+                     metric="validation_accuracy", n_splits=n_splits,
+                     best_id=best_point.grid_point_id)
         network = MLP.load(run.trial_dir(refit.task_id) / "model.npz")
-        test_scores = write_best(run, network, dataset)
+        test_scores = write_best(run, network, dataset, figures)
+        figures.wait()
         summary = {
             "run_id": run.run_id,
             "command": "cv",
