@@ -128,3 +128,30 @@ def test_softmax_backward_passes_the_layer_check():
     dA = rng.standard_normal((4, 3))
     dZ = softmax_backward(dA, softmax(Z))
     assert gradient_check(lambda: float((softmax(Z) * dA).sum()), params=[Z], grads=[dZ]) < 1e-6
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_forms_give_the_plain_numbers(name, dtype):
+    """The fast path's pair: A written over Z, dZ written over dA, g' read from A alone."""
+    activation = ACTIVATIONS[name]
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((7, 5)).astype(dtype)
+    Z[0, :2] = 0.0  # the kink
+    dA = rng.standard_normal((7, 5)).astype(dtype)
+    A = activation.forward(Z)
+    A_in_place = activation.forward_in_place(Z.copy())
+    assert A_in_place.dtype == dtype
+    np.testing.assert_array_equal(A_in_place, A)
+    dZ_in_place = activation.backward_in_place(dA.copy(), A)
+    assert dZ_in_place.dtype == dtype
+    np.testing.assert_array_equal(dZ_in_place, activation.backward(dA, Z, A))
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "tanh"])
+def test_in_place_forms_write_over_their_input(name):
+    activation = ACTIVATIONS[name]
+    Z = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
+    assert activation.forward_in_place(Z) is Z
+    dA = np.ones_like(Z)
+    assert activation.backward_in_place(dA, Z) is dA

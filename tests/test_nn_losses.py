@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from mlpsel.nn.gradcheck import gradient_check
-from mlpsel.nn.losses import LOSSES, mean_squared_error, softmax_cross_entropy
+from mlpsel.nn.losses import (
+    LOSSES,
+    mean_squared_error,
+    softmax_cross_entropy,
+    softmax_cross_entropy_labels,
+)
 
 
 def test_one_loss_per_output():
@@ -56,3 +61,17 @@ def test_dZ_over_m_is_the_gradient_of_the_mean_loss(output):
     _, dZ = loss_function(Z, Y)
     error = gradient_check(lambda: loss_function(Z, Y)[0], params=[Z], grads=[dZ / m])
     assert error < 1e-6
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_from_labels_matches_one_hot_targets(dtype):
+    rng = np.random.default_rng(0)
+    Z = (5 * rng.standard_normal((6, 9))).astype(dtype)
+    labels = rng.integers(0, 6, 9)
+    Y = np.zeros((6, 9), dtype=dtype)
+    Y[labels, np.arange(9)] = 1
+    loss, dZ = softmax_cross_entropy(Z, Y)
+    label_loss, label_dZ = softmax_cross_entropy_labels(Z, labels)
+    assert type(label_loss) is float and label_dZ.dtype == dtype
+    assert label_loss == pytest.approx(loss, rel=1e-6 if dtype == np.float32 else 1e-13)
+    np.testing.assert_array_equal(label_dZ, dZ)  # Ŷ − Y, bit for bit

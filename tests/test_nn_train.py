@@ -233,3 +233,45 @@ def test_history_defaults():
     history = History()
     assert history.records == [] and history.to_rows() == []
     assert classification_accuracy(np.array([1, 2, 3]), np.array([1, 0, 3])) == 2 / 3
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_training_on_rows_equals_training_on_their_copy(fast_path):
+    X, y = xor_blobs(400, 1, uint8=True)
+    rows = np.random.default_rng(9).permutation(400)[:300]
+    validation_rows = np.setdiff1d(np.arange(400), rows)
+    runs = []
+    for indexed in (True, False):
+        network = MLP([2, 16, 2], "tanh", dropout=0.1, rng=np.random.default_rng(0))
+        if indexed:
+            options = {"rows": rows, "X_validation": X, "y_validation": y,
+                       "validation_rows": validation_rows}
+            X_train, y_train = X, y
+        else:
+            options = {"X_validation": X[validation_rows], "y_validation": y[validation_rows]}
+            X_train, y_train = X[rows], y[rows]
+        history = fit(network, Momentum(0.1), X_train, y_train, epochs=3, batch_size=32,
+                      rng=np.random.default_rng(1), fast_path=fast_path, **options)
+        runs.append((network, history.to_rows()))
+    (indexed, indexed_rows), (copied, copied_rows) = runs
+    for a, b in zip(indexed.parameters(), copied.parameters(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(indexed_rows, copied_rows, strict=True):
+        assert {k: v for k, v in a.items() if k != "seconds"} == {
+            k: v for k, v in b.items() if k != "seconds"}
+
+
+def test_evaluate_on_rows_and_bad_rows():
+    network = MLP([2, 8, 2], "relu", rng=np.random.default_rng(0))
+    X, y = xor_blobs(101, 1)
+    rows = np.arange(3, 90, 2)
+    assert evaluate(network, X, y, rows=rows, chunk_rows=7) == pytest.approx(
+        evaluate(network, X[rows], y[rows]), rel=1e-6)
+    with pytest.raises(ValueError, match="rows holds indices"):
+        evaluate(network, X, y, rows=np.array([0, 101]))
+    with pytest.raises(ValueError, match="1-D array of row indices"):
+        fit(network, SGD(0.1), X, y, epochs=1, batch_size=4, rng=np.random.default_rng(0),
+            rows=np.array([0.5]))
+    with pytest.raises(ValueError, match="validation_rows needs"):
+        fit(network, SGD(0.1), X, y, epochs=1, batch_size=4, rng=np.random.default_rng(0),
+            validation_rows=np.array([0]))

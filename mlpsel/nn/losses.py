@@ -17,6 +17,10 @@ output (``MLP.output``)  Ŷ = g[L](Z_L)     loss                            dZ_L
 =======================  ================  ==============================  ===========
 
 The squared error is halved (divided by 2m, not m) so that its gradient has no factor 2.
+
+:func:`softmax_cross_entropy_labels` is the training loop's form of the first: the targets are the
+class indices, so no one-hot ``Y`` is built, and ``dZ_L = Ŷ − Y`` is Ŷ with 1 subtracted at each
+sample's label (the same numbers, to the bit, as with the one-hot ``Y``).
 """
 
 from __future__ import annotations
@@ -54,6 +58,38 @@ def softmax_cross_entropy(Z_L: np.ndarray, Y: np.ndarray) -> tuple[float, np.nda
     Y_hat = E / S  # (n_L, m)
     # dZ = Ŷ − Y
     dZ_L = Y_hat - Y
+    return loss, dZ_L
+
+
+def softmax_cross_entropy_labels(Z_L: np.ndarray, labels: np.ndarray,
+                                 ) -> tuple[float, np.ndarray]:
+    """:func:`softmax_cross_entropy` with class indices for targets: ``Y[k, i] = 1`` iff
+    ``k = labels[i]``.
+
+    Parameters
+    ----------
+    Z_L : ndarray, shape (n_L, m)
+        Logits of the output layer, one column per sample.
+    labels : ndarray of int, shape (m,)
+
+    Returns
+    -------
+    loss : float
+        Mean cross-entropy ``−Σ_i log Ŷ[labels_i, i] / m``.
+    dZ_L : ndarray, shape (n_L, m)
+        ``Ŷ − Y``.
+    """
+    m = Z_L.shape[1]
+    columns = np.arange(m)  # (m,)
+    Z_shifted = Z_L - Z_L.max(axis=0, keepdims=True)  # (n_L, m)
+    E = np.exp(Z_shifted)  # (n_L, m)
+    S = E.sum(axis=0, keepdims=True)  # (1, m)
+    # L = −Σ_i log Ŷ[labels_i, i] / m,  log Ŷ = (Z − max Z) − log Σ e^{Z − max Z}
+    loss = -float((Z_shifted[labels, columns] - np.log(S[0])).sum()) / m
+    # Ŷ = e^{Z − max Z} / Σ e^{Z − max Z}
+    dZ_L = np.divide(E, S, out=E)  # (n_L, m)
+    # dZ = Ŷ − Y: subtract 1 at each sample's label
+    dZ_L[labels, columns] -= 1
     return loss, dZ_L
 
 

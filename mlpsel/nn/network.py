@@ -37,7 +37,7 @@ OUTPUTS = ("softmax", "identity")
 FILE_FORMAT = "mlpsel.mlp"
 FILE_VERSION = 1
 
-PREDICT_CHUNK_ROWS = 2048  # as fast as larger chunks; keeps a full-MNIST run near 120 MB
+PREDICT_CHUNK_ROWS = 1024  # as fast as larger chunks, and a smaller peak memory
 """Rows converted to float at a time by :meth:`MLP.predict_proba` (bounds the memory)."""
 
 DTYPES = (np.float32, np.float64)
@@ -202,7 +202,31 @@ class MLP:
                 caches.append(LayerCache(dense_cache, Z, A, None))
         return A, caches
 
-    def backward(self, dZ_L: np.ndarray, caches: list[LayerCache], *, average: bool = True,
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        """``Z[L]`` of a batch of columns in evaluation mode, each ``A[l]`` written over ``Z[l]``.
+
+        The same numbers as ``forward(X)[1][-1].Z`` without keeping the caches (evaluation and
+        prediction need only the output).
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_0, m)
+
+        Returns
+        -------
+        Z_L : ndarray, shape (n_L, m)
+        """
+        g = ACTIVATIONS[self.hidden_activation]
+        A = np.asarray(X, dtype=self.dtype)  # A[0] = X, (n_0, m)
+        for l in range(1, self.L + 1):  # noqa: E741  (the course's layer index)
+            # Z[l] = W[l]·A[l-1] + b[l]
+            Z = self.W[l - 1] @ A  # (n_l, m)
+            Z += self.b[l - 1]
+            # A[l] = g(Z[l]) for the hidden layers
+            A = g.forward_in_place(Z) if l < self.L else Z  # (n_l, m)
+        return A
+
+    def backward(self, dZ_L: np.ndarray, caches: list[LayerCache],
                  ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Back-propagate from the output layer.
 
@@ -212,8 +236,6 @@ class MLP:
             The course's dZ[L], without the 1/m (e.g. ``Ŷ − Y``).
         caches : list of LayerCache
             From :meth:`forward`.
-        average : bool, default True
-            Apply the 1/m of ``dW`` and ``db``; False when ``dZ_L`` already carries it.
 
         Returns
         -------
@@ -225,8 +247,8 @@ class MLP:
         dZ = dZ_L  # (n_L, m)
         for l in range(self.L, 0, -1):  # noqa: E741  (the course's layer index)
             # dW[l] = dZ[l]·A[l-1]ᵀ / m,  db[l] = Σ dZ[l] / m,  dA[l-1] = W[l]ᵀ·dZ[l]
-            dA_prev, dW, db = dense_backward(dZ, caches[l - 1].dense, compute_dA_prev=l > 1,
-                                             average=average)  # (n_{l-1}, m)
+            dA_prev, dW, db = dense_backward(dZ, caches[l - 1].dense,
+                                             compute_dA_prev=l > 1)  # (n_{l-1}, m)
             grads[l - 1] = (dW, db)
             if l > 1:
                 previous = caches[l - 2]
@@ -239,7 +261,6 @@ class MLP:
 
     def forward_backward(self, X: np.ndarray, Y: np.ndarray, *,
                          rng: np.random.Generator | None = None, training: bool = True,
-                         output_gradient_scale: float | None = None,
                          ) -> tuple[float, list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
         """Loss, gradients and the output layer's logits of one batch.
 
@@ -251,17 +272,13 @@ class MLP:
         rng : numpy.random.Generator, optional
             For dropout when ``training``.
         training : bool, default True
-        output_gradient_scale : float, optional
-            When given, ``dZ[L]`` is multiplied by it and no 1/m is applied afterwards: with
-            ``α / m`` the returned gradients are ``α·dW`` and ``α·db``, ready for an update
-            ``W ← W − α·dW`` without another pass over W (the training loop's fast path).
 
         Returns
         -------
         loss : float
             Mean loss over the m samples.
         grads : list of (dW, db)
-            As :meth:`backward` (times ``output_gradient_scale · m`` when that is given).
+            As :meth:`backward`.
         Z_L : ndarray, shape (n_L, m)
             Output pre-activation; its arg-max over rows is the predicted class.
         """
@@ -272,11 +289,7 @@ class MLP:
             raise ValueError(f"Y must have shape (n_L={self.layer_sizes[-1]}, m={Z_L.shape[1]}), "
                              f"one column per sample; got {Y.shape}")
         loss, dZ_L = LOSSES[self.output](Z_L, Y)
-        if output_gradient_scale is None:
-            return loss, self.backward(dZ_L, caches), Z_L
-        # dZ[L] · α/m: every dW, db and dA below inherits the factor (the products are linear)
-        dZ_L *= output_gradient_scale  # (n_L, m)
-        return loss, self.backward(dZ_L, caches, average=False), Z_L
+        return loss, self.backward(dZ_L, caches), Z_L
 
     def loss_and_gradients(self, X: np.ndarray, Y: np.ndarray, *,
                            rng: np.random.Generator | None = None, training: bool = True,
@@ -315,9 +328,13 @@ class MLP:
         N = X_rows.shape[0]
         out = np.empty((N, self.layer_sizes[-1]), dtype=self.dtype)  # (N, n_L)
         for start in range(0, N, chunk_rows):
-            X = np.multiply(X_rows[start:start + chunk_rows].T, scale,
-                            dtype=self.dtype)  # (n_0, m)
-            Y_hat, _ = self.forward(X)  # (n_L, m)
+            # rows → float columns: a transposed copy, then scaled in place
+            X = X_rows[start:start + chunk_rows].T.astype(self.dtype)  # (n_0, m)
+            if scale != 1.0:
+                X *= scale
+            Z_L = self.logits(X)  # (n_L, m)
+            # Ŷ = softmax(Z[L]) or Z[L]
+            Y_hat = softmax(Z_L) if self.output == "softmax" else Z_L  # (n_L, m)
             out[start:start + chunk_rows] = Y_hat.T  # (m, n_L)
         return out
 

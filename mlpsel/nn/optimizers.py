@@ -29,17 +29,34 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlpsel.errors import ConfigError
+from mlpsel.nn.layers import axpy
 
 
 class Optimizer:
     """Base class: learning rate, weight decay, and the checks shared by every ``step``.
 
-    ``folds_learning_rate``: the optimizer also offers ``step_scaled(params, scaled_grads,
-    decay_mask)``, taking ``α·dW`` in place of ``dW`` (the training loop's fast path, where α/m
-    is folded into dZ[L] so that no pass over W is spent on scaling).
+    Two faster forms of ``step`` serve the training loop's fast path (``mlpsel.nn.train``), where
+    α/m is folded into dZ[L] so that the gradients come out as ``α·dW``:
+
+    * ``folds_learning_rate``: the optimizer offers ``step_scaled(params, scaled_grads,
+      decay_mask)``, taking ``α·dW`` in place of ``dW``;
+    * ``begin_accumulated_step(params, decay_mask)`` returns, for each parameter, ``(C, γ, β)``:
+      the training step then computes ``C ← γ·(α·dW) + β·C`` inside the matrix product that
+      makes ``α·dW`` (:func:`mlpsel.nn.layers.matmul_accumulate`), and
+      ``end_accumulated_step(params, decay_mask)`` finishes the update. None (the default) when
+      the optimizer has no such form.
     """
 
     folds_learning_rate = False
+
+    def begin_accumulated_step(self, params: list[np.ndarray], decay_mask: Sequence[bool],
+                               ) -> list[tuple[np.ndarray, float, float]] | None:
+        """``[(C, γ, β), ...]``, one per parameter, or None; see the class docstring."""
+        return None
+
+    def end_accumulated_step(self, params: list[np.ndarray], decay_mask: Sequence[bool],
+                             ) -> None:
+        """Finish the update begun by :meth:`begin_accumulated_step`."""
 
     def __init__(self, learning_rate: float, *, weight_decay: float = 0.0) -> None:
         if not float(learning_rate) > 0.0:
@@ -98,6 +115,13 @@ class SGD(Optimizer):
                 param *= 1.0 - self.learning_rate * self.weight_decay
             param -= scaled_grad
 
+    def begin_accumulated_step(self, params, decay_mask):
+        """The whole update inside the product: ``W ← (1 − α·λ)·W − α·dW``, i.e. C = W,
+        γ = −1, β = 1 − α·λ (β = 1 for the biases)."""
+        shrink = 1.0 - self.learning_rate * self.weight_decay
+        return [(param, -1.0, shrink if decay else 1.0)
+                for param, decay in zip(params, decay_mask, strict=True)]
+
     def _step(self, params, grads, decay_mask) -> None:
         for param, grad, decay in zip(params, grads, decay_mask, strict=True):
             if decay and self.weight_decay > 0.0:
@@ -111,7 +135,9 @@ class Momentum(Optimizer):
     """Gradient descent with (optionally Nesterov) momentum: ``v ← μ·v + g; W ← W − α·v``.
 
     State: ``velocity``, one array per parameter; ``step_scaled`` keeps ``scaled_velocity``
-    (α·v) instead, so that its update is three in-place passes: ``u ← μ·u + α·g; W ← W − u``.
+    (u = α·v) instead, so that its update is three in-place passes: ``u ← μ·u + α·g; W ← W − u``.
+    An optimizer holds one of the two at a time: switching paths converts the state, and a new
+    learning rate rescales u, so the updates stay PyTorch's ``W ← W − α·v`` either way.
     """
 
     folds_learning_rate = True
@@ -125,8 +151,14 @@ class Momentum(Optimizer):
         self.nesterov = bool(nesterov)
         self.velocity: list[np.ndarray] = []
         self.scaled_velocity: list[np.ndarray] = []
+        self._scaled_velocity_learning_rate = self.learning_rate  # the α in u = α·v
 
     def _step(self, params, grads, decay_mask) -> None:
+        if self.scaled_velocity:
+            # v = u / α
+            self.velocity = [u / self._scaled_velocity_learning_rate
+                             for u in self.scaled_velocity]
+            self.scaled_velocity = []
         velocity = self._state("velocity", params)
         for param, grad, decay, v in zip(params, grads, decay_mask, velocity, strict=True):
             g = self._gradient(param, grad, decay)
@@ -145,7 +177,7 @@ class Momentum(Optimizer):
                     decay_mask: Sequence[bool]) -> None:
         """The same update from ``α·dW``, with ``u = α·v``: ``u ← μ·u + α·g; W ← W − u``
         (Nesterov: ``W ← W − α·g − μ·u``). Modifies ``scaled_grads`` when decaying."""
-        velocity = self._state("scaled_velocity", params)
+        velocity = self._scaled_velocity(params)
         for param, scaled_grad, decay, u in zip(params, scaled_grads, decay_mask, velocity,
                                                 strict=True):
             if decay and self.weight_decay > 0.0:
@@ -161,6 +193,35 @@ class Momentum(Optimizer):
             else:
                 # W ← W − u
                 param -= u
+
+    def begin_accumulated_step(self, params, decay_mask):
+        """``u ← μ·u + α·dW`` inside the product (C = u, γ = 1, β = μ); None with Nesterov."""
+        if self.nesterov:
+            return None
+        velocity = self._scaled_velocity(params)
+        return [(u, 1.0, self.momentum) for u in velocity]
+
+    def end_accumulated_step(self, params, decay_mask) -> None:
+        """``u ← u + α·λ·W`` (weights only), then ``W ← W − u``, each one BLAS ``axpy``."""
+        for param, decay, u in zip(params, decay_mask, self.scaled_velocity, strict=True):
+            if decay and self.weight_decay > 0.0:
+                # u ← μ·u + α·(dW + λ·W): the product gave μ·u + α·dW
+                axpy(self.learning_rate * self.weight_decay, param, u)
+            # W ← W − u
+            axpy(-1.0, u, param)
+
+    def _scaled_velocity(self, params: list[np.ndarray]) -> list[np.ndarray]:
+        """The state u = α·v of the fast forms, converted from v (or rescaled to a new α)."""
+        if self.velocity:
+            # u = α·v
+            self.scaled_velocity = [self.learning_rate * v for v in self.velocity]
+            self.velocity = []
+        elif self.scaled_velocity and self._scaled_velocity_learning_rate != self.learning_rate:
+            # a new α: u = α_new·v = (α_new / α_old)·u
+            for u in self.scaled_velocity:
+                u *= self.learning_rate / self._scaled_velocity_learning_rate
+        self._scaled_velocity_learning_rate = self.learning_rate
+        return self._state("scaled_velocity", params)
 
     def __repr__(self) -> str:
         return (f"Momentum(learning_rate={self.learning_rate}, momentum={self.momentum}, "

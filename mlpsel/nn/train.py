@@ -18,11 +18,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from mlpsel.errors import DivergedError
-from mlpsel.nn.losses import LOSSES
+from mlpsel.nn.activations import ACTIVATIONS
+from mlpsel.nn.layers import dropout_forward, matmul_accumulate
+from mlpsel.nn.losses import LOSSES, softmax_cross_entropy_labels
 from mlpsel.nn.network import MLP, default_input_scale
 from mlpsel.nn.optimizers import Optimizer
 
-EVALUATION_CHUNK_ROWS = 2048  # as fast as larger chunks; keeps a full-MNIST run near 120 MB
+EVALUATION_CHUNK_ROWS = 1024  # as fast as larger chunks, and a smaller peak memory
 """Rows evaluated at a time (bounds the memory of validation passes)."""
 
 
@@ -140,9 +142,36 @@ def _check_data(network: MLP, X_rows: np.ndarray, y: np.ndarray, name: str) -> N
                          + f"; got shape {y.shape}")
 
 
+def _columns(X_rows: np.ndarray, idx: np.ndarray | slice, scale: float,
+             dtype: type) -> np.ndarray:
+    """The rows ``idx`` of ``X_rows`` as float columns ``X`` (n_0, m), times ``scale``.
+
+    ``X_rows[idx].T`` is a free view; ``astype`` copies it into the float type keeping that
+    layout (so a column of X is a row in memory, and BLAS reads X without a copy), then the
+    scaling is done in place: quicker than one ``np.multiply(..., dtype=)``, the same numbers.
+    """
+    X = X_rows[idx].T.astype(dtype)  # (n_0, m)
+    if scale != 1.0:
+        X *= scale
+    return X
+
+
+def _check_rows(rows: np.ndarray | None, N: int, name: str) -> np.ndarray | None:
+    if rows is None:
+        return None
+    rows = np.asarray(rows)
+    if rows.ndim != 1 or not np.issubdtype(rows.dtype, np.integer):
+        raise ValueError(f"{name} must be a 1-D array of row indices; got {rows.dtype} "
+                         f"shape {rows.shape}")
+    if rows.size and (rows.min() < -N or rows.max() >= N):
+        raise ValueError(f"{name} holds indices {rows.min()}..{rows.max()} for {N} rows")
+    return rows
+
+
 def evaluate(network: MLP, X_rows: np.ndarray, y: np.ndarray, *,
              input_scale: float | None = None,
-             chunk_rows: int = EVALUATION_CHUNK_ROWS) -> tuple[float, float]:
+             chunk_rows: int = EVALUATION_CHUNK_ROWS,
+             rows: np.ndarray | None = None) -> tuple[float, float]:
     """Mean loss and accuracy of ``network`` in evaluation mode (no dropout), chunk by chunk.
 
     Parameters
@@ -155,6 +184,8 @@ def evaluate(network: MLP, X_rows: np.ndarray, y: np.ndarray, *,
     input_scale : float, optional
         Default 1/255 for uint8, 1.0 for floats.
     chunk_rows : int
+    rows : ndarray of int, shape (N_r,), optional
+        Evaluate these rows of ``X_rows`` and ``y`` only, without copying them out first.
 
     Returns
     -------
@@ -163,22 +194,168 @@ def evaluate(network: MLP, X_rows: np.ndarray, y: np.ndarray, *,
     """
     X_rows, y = np.asarray(X_rows), np.asarray(y)
     _check_data(network, X_rows, y, "validation")
+    rows = _check_rows(rows, X_rows.shape[0], "rows")
     scale = default_input_scale(X_rows) if input_scale is None else float(input_scale)
-    n_L, N = network.layer_sizes[-1], X_rows.shape[0]
+    n_L = network.layer_sizes[-1]
+    N = X_rows.shape[0] if rows is None else rows.shape[0]
     loss_sum, correct = 0.0, 0
     for start in range(0, N, chunk_rows):
-        rows = slice(start, start + chunk_rows)
-        X = np.multiply(X_rows[rows].T, scale, dtype=network.dtype)  # (n_0, m)
-        Y = _targets(y, rows, n_L, network.dtype)  # (n_L, m)
-        _, caches = network.forward(X)
-        Z_L = caches[-1].Z  # (n_L, m)
-        loss, _ = LOSSES[network.output](Z_L, Y)
+        idx = slice(start, start + chunk_rows) if rows is None else rows[start:start + chunk_rows]
+        X = _columns(X_rows, idx, scale, network.dtype)  # (n_0, m)
+        Z_L = network.logits(X)  # (n_L, m)
+        if y.ndim == 1 and network.output == "softmax":
+            labels = y[idx]  # (m,)
+            loss, _ = softmax_cross_entropy_labels(Z_L, labels)
+        else:
+            labels = y[idx] if y.ndim == 1 else None
+            loss, _ = LOSSES[network.output](Z_L, _targets(y, idx, n_L, network.dtype))
         loss_sum += loss * X.shape[1]
-        if y.ndim == 1:
-            correct += int(np.count_nonzero(Z_L.argmax(axis=0) == y[rows]))
+        if labels is not None:
+            correct += int(np.count_nonzero(Z_L.argmax(axis=0) == labels))
     if N == 0:
         return math.nan, math.nan
     return loss_sum / N, (correct / N if y.ndim == 1 else math.nan)
+
+
+class FusedStep:
+    """One mini-batch step, fused and in place: the fast path of :func:`fit`.
+
+    The equations are the plain path's (``MLP.forward_backward``, then ``optimizer.step``), which
+    stays as the oracle the tests hold this class to (tests/test_nn_fast_path.py). What differs
+    is where the numbers live and how many passes over memory they take:
+
+    * ``A[l]`` is written over ``Z[l]`` (every ``g'`` can be computed from ``A``);
+    * the loss reads the integer labels (:func:`~mlpsel.nn.losses.softmax_cross_entropy_labels`),
+      no one-hot ``Y``;
+    * ``dZ[L]`` carries the factor α/m (1/m for optimizers that do not fold α). The products are
+      linear, so every ``dW[l]`` and ``db[l]`` comes out scaled, and no pass over a weight matrix
+      is spent on ``/ m`` or ``α·``;
+    * SGD and momentum update inside the products: ``dW[l] = dZ[l]·A[l-1]ᵀ`` is computed as
+      ``C ← γ·dZ[l]·A[l-1]ᵀ + β·C`` straight into the weights (SGD: ``W ← W − α·dW``) or into
+      the velocity (momentum: ``u ← μ·u + α·dW``, then ``W ← W − u``), see
+      ``Optimizer.begin_accumulated_step``; ``db[l] = Σ dZ[l]`` is the product ``dZ[l]·1``;
+    * other optimizers get ``dW[l]``, ``db[l]`` in arrays kept from step to step;
+    * the first layer's ``dA[0] = W[1]ᵀ·dZ[1]`` is never computed.
+
+    Use: ``loss, Z_L = step.forward(X, labels, Y, rng)``; check the loss;
+    ``step.backward_and_update()``.
+    """
+
+    def __init__(self, network: MLP, optimizer: Optimizer) -> None:
+        self.network = network
+        self.optimizer = optimizer
+        self.g = ACTIVATIONS[network.hidden_activation]
+        self.dW = [np.empty_like(W) for W in network.W]  # dW[l]: (n_l, n_{l-1})
+        self.db = [np.empty_like(b) for b in network.b]  # db[l]: (n_l, 1)
+        self.grads = [grad for pair in zip(self.dW, self.db, strict=True) for grad in pair]
+        self.params = network.parameters()  # the arrays themselves, updated in place
+        self.decay_mask = network.weight_decay_mask()
+        self.ones = np.ones((0, 1), dtype=network.dtype)  # (m, 1), grown on demand
+        self._inputs: list[np.ndarray] = []
+        self._outputs: list[np.ndarray] = []
+        self._masks: list[np.ndarray | None] = []
+        self._dZ_L: np.ndarray | None = None
+
+    def forward(self, X: np.ndarray, labels: np.ndarray | None, Y: np.ndarray | None,
+                rng: np.random.Generator) -> tuple[float, np.ndarray]:
+        """Forward pass and loss of one batch in training mode.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_0, m)
+            In the network's dtype.
+        labels : ndarray of int, shape (m,), or None
+            Class labels; with a softmax output (and ``Y`` None) they are the targets.
+        Y : ndarray, shape (n_L, m), or None
+            Targets for the identity output (one-hot labels or values); None with softmax.
+        rng : numpy.random.Generator
+            Draws the dropout masks, in the plain path's order.
+
+        Returns
+        -------
+        loss : float
+            Mean loss over the m samples.
+        Z_L : ndarray, shape (n_L, m)
+            Output pre-activation.
+        """
+        network, g = self.network, self.g
+        W, b, L = network.W, network.b, network.L
+        keep_probability = 1.0 - network.dropout
+        # inputs[l-1]: A[l-1] as layer l reads it (after dropout); outputs[l-1]: A[l] before
+        # dropout (g' reads it); masks[l-1]: D[l] or None
+        inputs, outputs, masks = [X], [], []
+        A = X  # A[0] = X, (n_0, m)
+        for l in range(1, L):  # noqa: E741  (the course's layer index)
+            # Z[l] = W[l]·A[l-1] + b[l]
+            Z = W[l - 1] @ A  # (n_l, m)
+            Z += b[l - 1]
+            # A[l] = g(Z[l]), written over Z[l]
+            A = g.forward_in_place(Z)  # (n_l, m)
+            outputs.append(A)
+            mask = None
+            if network.dropout > 0.0:
+                # A[l] = A[l] * D[l]   (inverted dropout)
+                A, mask = dropout_forward(A, keep_probability, rng=rng)  # (n_l, m)
+            masks.append(mask)
+            inputs.append(A)
+        # Z[L] = W[L]·A[L-1] + b[L]
+        Z_L = W[L - 1] @ A  # (n_L, m)
+        Z_L += b[L - 1]
+        # loss, and dZ[L] = Ŷ − Y
+        if Y is None:
+            loss, dZ_L = softmax_cross_entropy_labels(Z_L, labels)  # (n_L, m)
+        else:
+            loss, dZ_L = LOSSES[network.output](Z_L, Y)  # (n_L, m)
+        self._inputs, self._outputs, self._masks, self._dZ_L = inputs, outputs, masks, dZ_L
+        return loss, Z_L
+
+    def backward_and_update(self) -> None:
+        """Back-propagate the last :meth:`forward` and update the parameters."""
+        network, optimizer, g = self.network, self.optimizer, self.g
+        W, L = network.W, network.L
+        inputs, outputs, masks, dZ = self._inputs, self._outputs, self._masks, self._dZ_L
+        m = dZ.shape[1]
+        params = self.params
+        # for each parameter, C ← γ·(its product) + β·C
+        targets = optimizer.begin_accumulated_step(params, self.decay_mask)
+        accumulated = targets is not None
+        if not accumulated:
+            targets = [(grad, 1.0, 0.0) for grad in self.grads]
+        folds = accumulated or optimizer.folds_learning_rate
+        # dZ[L] · α/m (or 1/m): every dW, db and dA below inherits the factor
+        dZ *= (optimizer.learning_rate if folds else 1.0) / m  # (n_L, m)
+        if self.ones.shape[0] < m:
+            self.ones = np.ones((m, 1), dtype=network.dtype)
+        ones = self.ones[:m]  # (m, 1)
+        for l in range(L, 0, -1):  # noqa: E741  (the course's layer index)
+            if l > 1:
+                # dA[l-1] = W[l]ᵀ·dZ[l]   (before W[l] changes)
+                dA = W[l - 1].T @ dZ  # (n_{l-1}, m)
+            # dW[l] = dZ[l]·A[l-1]ᵀ / m, into its target: C ← γ·dW[l] + β·C
+            C, gamma, beta = targets[2 * (l - 1)]
+            matmul_accumulate(C, dZ, inputs[l - 1].T, alpha=gamma, beta=beta)  # (n_l, n_{l-1})
+            # db[l] = Σ dZ[l] / m = dZ[l]·1 / m, into its target
+            C, gamma, beta = targets[2 * (l - 1) + 1]
+            matmul_accumulate(C, dZ, ones, alpha=gamma, beta=beta)  # (n_l, 1)
+            if l > 1:
+                if masks[l - 2] is not None:
+                    # dA[l-1] = dA[l-1] * D[l-1]
+                    dA *= masks[l - 2]
+                # dZ[l-1] = dA[l-1] * g'(Z[l-1]), written over dA[l-1]
+                dZ = g.backward_in_place(dA, outputs[l - 2])  # (n_{l-1}, m)
+        if accumulated:
+            optimizer.end_accumulated_step(params, self.decay_mask)
+        elif optimizer.folds_learning_rate:
+            optimizer.step_scaled(params, self.grads, self.decay_mask)
+        else:
+            optimizer.step(params, self.grads, decay_mask=self.decay_mask)
+        self._inputs, self._outputs, self._masks, self._dZ_L = [], [], [], None
+
+
+def _has_plain_methods(network: MLP) -> bool:
+    """True unless a subclass of MLP overrides the passes the fast path replaces."""
+    return all(getattr(type(network), name) is getattr(MLP, name)
+               for name in ("forward", "backward", "forward_backward", "loss_and_gradients"))
 
 
 def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.ndarray, *,
@@ -187,7 +364,8 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
         early_stopping_patience: int = 0,
         on_epoch: Callable[[EpochRecord], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-        input_scale: float | None = None) -> History:
+        input_scale: float | None = None, fast_path: bool = True,
+        rows: np.ndarray | None = None, validation_rows: np.ndarray | None = None) -> History:
     """Train ``network`` in place by mini-batch gradient descent.
 
     Each epoch shuffles the row *indices* with ``rng.permutation`` (never the data), and for each
@@ -222,6 +400,16 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
         ``should_stop()`` after every epoch; True ends training (e.g. on Ctrl-C).
     input_scale : float, optional
         Multiplies the inputs; default 1/255 for uint8 and 1.0 for floats.
+    fast_path : bool, default True
+        Train each batch with :class:`FusedStep` (the same equations, fused and in place).
+        False, or a subclass of MLP that overrides its passes, takes the plain path:
+        ``network.forward_backward`` then ``optimizer.step``, the oracle of the tests.
+    rows : ndarray of int, shape (N_r,), optional
+        Train on these rows of ``X_train`` / ``y_train`` only, without copying them out: the
+        same result, bit for bit, as ``fit(..., X_train[rows], y_train[rows])``, with one copy
+        of the images fewer in memory (a holdout or fold split of full MNIST: 39 MB).
+    validation_rows : ndarray of int, optional
+        The same for ``X_validation`` / ``y_validation``.
 
     Returns
     -------
@@ -245,16 +433,24 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
     if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
             or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    if X_train.shape[0] == 0:
+    rows = _check_rows(rows, X_train.shape[0], "rows")
+    if validation_rows is not None and not has_validation:
+        raise ValueError("validation_rows needs X_validation and y_validation")
+    validation_rows = _check_rows(validation_rows, X_validation.shape[0] if has_validation
+                                  else 0, "validation_rows")
+    N = X_train.shape[0] if rows is None else rows.shape[0]
+    if N == 0:
         raise ValueError("X_train has no rows")
 
     scale = default_input_scale(X_train) if input_scale is None else float(input_scale)
     dtype = network.dtype
-    N, n_L = X_train.shape[0], network.layer_sizes[-1]
+    n_L = network.layer_sizes[-1]
     labels = y_train.ndim == 1
     early_stopping = has_validation and early_stopping_patience > 0
     params = network.parameters()  # the arrays themselves: the optimizer updates them in place
     decay_mask = network.weight_decay_mask()
+    step = FusedStep(network, optimizer) if fast_path and _has_plain_methods(network) else None
+    targets_are_labels = labels and network.output == "softmax"
 
     history = History()
     best_loss = math.inf
@@ -269,32 +465,33 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
             loss_sum, correct = 0.0, 0
             for batch, start in enumerate(range(0, N, int(batch_size)), start=1):
                 idx = order[start:start + batch_size]  # (m,)
-                X = np.multiply(X_train[idx].T, scale, dtype=dtype)  # (n_0, m)
-                Y = _targets(y_train, idx, n_L, dtype)  # (n_L, m)
-                if optimizer.folds_learning_rate:
-                    # Fast path: α/m folded into dZ[L], so the gradients come out as α·dW, α·db
-                    # and the update needs no pass over W to scale them.
-                    loss, grads, Z_L = network.forward_backward(
-                        X, Y, rng=rng, training=True,
-                        output_gradient_scale=optimizer.learning_rate / idx.shape[0])
+                if rows is not None:
+                    idx = rows[idx]  # (m,)
+                X = _columns(X_train, idx, scale, dtype)  # (n_0, m)
+                batch_labels = y_train[idx] if labels else None  # (m,)
+                if step is not None:
+                    Y = None if targets_are_labels else _targets(y_train, idx, n_L, dtype)
+                    loss, Z_L = step.forward(X, batch_labels, Y, rng)
                 else:
+                    Y = _targets(y_train, idx, n_L, dtype)  # (n_L, m)
                     loss, grads, Z_L = network.forward_backward(X, Y, rng=rng, training=True)
                 if not math.isfinite(loss):
                     raise DivergedError(f"training loss became {loss} at epoch {epoch}, batch "
                                         f"{batch}; try a smaller learning rate")
-                flat_grads = [grad for pair in grads for grad in pair]
-                if optimizer.folds_learning_rate:
-                    optimizer.step_scaled(params, flat_grads, decay_mask)
+                if step is not None:
+                    step.backward_and_update()
                 else:
-                    optimizer.step(params, flat_grads, decay_mask=decay_mask)
+                    optimizer.step(params, [grad for pair in grads for grad in pair],
+                                   decay_mask=decay_mask)
                 loss_sum += loss * idx.shape[0]
                 if labels:
-                    correct += int(np.count_nonzero(Z_L.argmax(axis=0) == y_train[idx]))
+                    correct += int(np.count_nonzero(Z_L.argmax(axis=0) == batch_labels))
 
             validation_loss = validation_accuracy = None
             if has_validation:
                 validation_loss, validation_accuracy = evaluate(
-                    network, X_validation, y_validation, input_scale=input_scale)
+                    network, X_validation, y_validation, input_scale=input_scale,
+                    rows=validation_rows)
                 if not math.isfinite(validation_loss):
                     raise DivergedError(f"validation loss became {validation_loss} at epoch "
                                         f"{epoch}; try a smaller learning rate")
