@@ -7,6 +7,8 @@ bits where it performs the same operations.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -229,3 +231,24 @@ def test_a_subclass_overriding_a_pass_takes_the_plain_path():
     X, y = data("labels", n=40, dtype=np.float32)
     fit(network, Momentum(0.1), X, y, epochs=1, batch_size=16, rng=np.random.default_rng(1))
     assert calls == [(6, 16), (6, 16), (6, 8)]
+
+
+def test_numpy_openblas_is_found_where_numpy_runs_on_it(monkeypatch):
+    """Where threadpoolctl sees NumPy's bundled OpenBLAS, the fast path must reach it: a change
+    in its symbol names would otherwise fall back to the NumPy forms without a word."""
+    from threadpoolctl import threadpool_info
+
+    site_packages = os.path.dirname(os.path.dirname(np.__file__))
+    bundled = [pool for pool in threadpool_info() if pool.get("internal_api") == "openblas"
+               and pool.get("filepath", "").startswith(os.path.join(site_packages, "numpy"))]
+    if not bundled:
+        pytest.skip("NumPy does not run on a bundled OpenBLAS here")
+    monkeypatch.setenv("MLPSEL_NUMPY_BLAS", "1")
+    layers._numpy_openblas.cache_clear()
+    try:
+        assert layers._numpy_openblas() is not None
+        monkeypatch.setenv("MLPSEL_NUMPY_BLAS", "0")
+        layers._numpy_openblas.cache_clear()
+        assert layers._numpy_openblas() is None
+    finally:
+        layers._numpy_openblas.cache_clear()
