@@ -301,7 +301,7 @@ def update_cost(sizes: list[int], batch: int) -> dict:
     """Microseconds per step of the first layer's weight update (momentum), beyond its dW product:
     the plain path (dW·1/m, then g, v ← μ·v + g, W ← W − α·v), the scaled three-pass form, and the
     fast path's (u ← μ·u + α·dW inside the product, W ← W − u as one axpy)."""
-    from mlpsel.nn.layers import axpy, matmul_accumulate
+    from mlpsel.nn.blas import axpy, matmul_accumulate
     from mlpsel.nn.optimizers import Momentum
 
     rng = np.random.default_rng(0)

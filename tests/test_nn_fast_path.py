@@ -12,9 +12,9 @@ import os
 import numpy as np
 import pytest
 
-import mlpsel.nn.layers as layers
+import mlpsel.nn.blas as blas_module
 from mlpsel.nn import MLP, fit
-from mlpsel.nn.layers import axpy, matmul_accumulate
+from mlpsel.nn.blas import axpy, matmul_accumulate
 from mlpsel.nn.optimizers import SGD, Adam, Momentum
 from mlpsel.nn.train import FusedStep
 
@@ -41,10 +41,10 @@ NETWORKS = {
 def blas(request, monkeypatch):
     """Run a test with the BLAS calls (where NumPy has OpenBLAS) and with the NumPy forms."""
     monkeypatch.setenv("MLPSEL_NUMPY_BLAS", "1" if request.param else "0")
-    monkeypatch.setattr(layers, "_BLAS_MIN_SIZE", 1)  # every product, however small
-    layers._numpy_openblas.cache_clear()
+    monkeypatch.setattr(blas_module, "_BLAS_MIN_SIZE", 1)  # every product, however small
+    blas_module._numpy_openblas.cache_clear()
     yield request.param
-    layers._numpy_openblas.cache_clear()
+    blas_module._numpy_openblas.cache_clear()
 
 
 def data(targets: str, *, n: int = 90, dtype=np.float64):
@@ -106,20 +106,20 @@ def test_blas_and_numpy_forms_give_the_same_bits_for_momentum(monkeypatch):
     """Momentum without decay does the same operations both ways: u ← μ·u + P·Q (BLAS scales
     C by β, then adds the product), W ← W − u."""
     monkeypatch.setenv("MLPSEL_NUMPY_BLAS", "1")
-    layers._numpy_openblas.cache_clear()
-    if layers._numpy_openblas() is None:
+    blas_module._numpy_openblas.cache_clear()
+    if blas_module._numpy_openblas() is None:
         pytest.skip("NumPy does not run on OpenBLAS here")
     results = []
     for setting in ("1", "0"):
         monkeypatch.setenv("MLPSEL_NUMPY_BLAS", setting)
-        layers._numpy_openblas.cache_clear()
+        blas_module._numpy_openblas.cache_clear()
         network = MLP([64, 300, 10], rng=np.random.default_rng(0))
         X = np.random.default_rng(1).integers(0, 256, (256, 64)).astype(np.uint8)
         y = np.random.default_rng(2).integers(0, 10, 256)
         fit(network, Momentum(0.05, 0.9), X, y, epochs=2, batch_size=64,
             rng=np.random.default_rng(3))
         results.append(network.parameters())
-    layers._numpy_openblas.cache_clear()
+    blas_module._numpy_openblas.cache_clear()
     for a, b in zip(*results, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -244,11 +244,11 @@ def test_numpy_openblas_is_found_where_numpy_runs_on_it(monkeypatch):
     if not bundled:
         pytest.skip("NumPy does not run on a bundled OpenBLAS here")
     monkeypatch.setenv("MLPSEL_NUMPY_BLAS", "1")
-    layers._numpy_openblas.cache_clear()
+    blas_module._numpy_openblas.cache_clear()
     try:
-        assert layers._numpy_openblas() is not None
+        assert blas_module._numpy_openblas() is not None
         monkeypatch.setenv("MLPSEL_NUMPY_BLAS", "0")
-        layers._numpy_openblas.cache_clear()
-        assert layers._numpy_openblas() is None
+        blas_module._numpy_openblas.cache_clear()
+        assert blas_module._numpy_openblas() is None
     finally:
-        layers._numpy_openblas.cache_clear()
+        blas_module._numpy_openblas.cache_clear()

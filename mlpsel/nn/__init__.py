@@ -38,6 +38,7 @@ random number comes from an explicit ``numpy.random.Generator``.
 
 Modules: :mod:`~mlpsel.nn.activations`, :mod:`~mlpsel.nn.losses`, :mod:`~mlpsel.nn.layers`,
 :mod:`~mlpsel.nn.init`, :mod:`~mlpsel.nn.network`, :mod:`~mlpsel.nn.optimizers`,
+:mod:`~mlpsel.nn.blas` (in-place products of the training loop's fast path),
 :mod:`~mlpsel.nn.train`, :mod:`~mlpsel.nn.gradcheck`.
 """
 

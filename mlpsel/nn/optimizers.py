@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlpsel.errors import ConfigError
-from mlpsel.nn.layers import axpy
+from mlpsel.nn.blas import axpy
 
 
 class Optimizer:
@@ -42,7 +42,7 @@ class Optimizer:
       decay_mask)``, taking ``α·dW`` in place of ``dW``;
     * ``begin_accumulated_step(params, decay_mask)`` returns, for each parameter, ``(C, γ, β)``:
       the training step then computes ``C ← γ·(α·dW) + β·C`` inside the matrix product that
-      makes ``α·dW`` (:func:`mlpsel.nn.layers.matmul_accumulate`), and
+      makes ``α·dW`` (:func:`mlpsel.nn.blas.matmul_accumulate`), and
       ``end_accumulated_step(params, decay_mask)`` finishes the update. None (the default) when
       the optimizer has no such form.
     """

@@ -19,7 +19,8 @@ import numpy as np
 
 from mlpsel.errors import DivergedError
 from mlpsel.nn.activations import ACTIVATIONS
-from mlpsel.nn.layers import dropout_forward, matmul_accumulate
+from mlpsel.nn.blas import matmul_accumulate
+from mlpsel.nn.layers import dropout_forward
 from mlpsel.nn.losses import LOSSES, softmax_cross_entropy_labels
 from mlpsel.nn.network import MLP, default_input_scale
 from mlpsel.nn.optimizers import Optimizer
