@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from mlpsel.data import Dataset
@@ -35,7 +34,7 @@ from mlpsel.errors import MlpselError
 from mlpsel.experiment import run_trial
 from mlpsel.nn import EpochRecord
 from mlpsel.search import GridPoint
-from mlpsel.store import RunFolder, write_csv, write_json
+from mlpsel.store import RunFolder, write_json, write_rows_csv
 
 HISTORY_COLUMNS = ["epoch", "train_loss", "train_accuracy", "validation_loss",
                    "validation_accuracy", "learning_rate", "seconds"]
@@ -130,7 +129,7 @@ def execute_task(task: Task, dataset: Dataset, run: RunFolder,
     if outcome.status == "interrupted":
         return None
     folder = run.trial_dir(task.task_id)
-    write_csv(folder / "history.csv", pd.DataFrame(outcome.history, columns=HISTORY_COLUMNS))
+    write_rows_csv(folder / "history.csv", outcome.history, HISTORY_COLUMNS)
     if task.save_model and outcome.network is not None:
         outcome.network.save(folder / "model.npz")
     result = {

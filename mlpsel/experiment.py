@@ -14,16 +14,18 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from mlpsel import metrics
 from mlpsel.data import Dataset, load_dataset
 from mlpsel.errors import DivergedError
 from mlpsel.nn import MLP, EpochRecord, fit, make_optimizer
 from mlpsel.splits import holdout_split
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TRIAL_STATUSES = ("ok", "failed", "diverged")  # and "interrupted": not stored, to do again
 
@@ -267,6 +269,7 @@ def evaluate(network: MLP, images: np.ndarray, labels: np.ndarray,
 
 def predictions_frame(evaluation: Evaluation, class_names: tuple[str, ...]) -> pd.DataFrame:
     """``best/predictions.csv``: test index, true and predicted label, each class's probability."""
+    import pandas as pd
     frame = pd.DataFrame({
         "test_index": np.arange(len(evaluation.labels)),
         "true_label": evaluation.labels,
@@ -279,5 +282,6 @@ def predictions_frame(evaluation: Evaluation, class_names: tuple[str, ...]) -> p
 
 def confusion_frame(confusion: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
     """``best/confusion_matrix.csv``: rows actual, columns predicted, labelled by class name."""
+    import pandas as pd
     return pd.DataFrame(confusion, index=pd.Index(class_names, name="actual"),
                         columns=pd.Index(class_names, name="predicted"))

@@ -16,9 +16,12 @@ mistakes, and raise ``ValueError``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "accuracy_score",
@@ -186,6 +189,7 @@ def per_class_table(
         Columns ``class`` (str), ``precision``, ``recall``, ``f1`` (float64) and ``support``
         (int64), in class order.
     """
+    import pandas as pd
     precision, recall, f1, support = precision_recall_f1(confusion)
     n_classes = support.shape[0]
     if class_names is None:

@@ -22,13 +22,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from mlpsel.config import SELECTION_METRICS, Config, leaf_keys
@@ -57,6 +57,9 @@ from mlpsel.store import (
     write_json,
     write_text,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VALIDATION_METRICS = ("validation_accuracy", "validation_loss", "validation_macro_f1")
 
@@ -234,9 +237,10 @@ def _cell(value: Any) -> Any:
     return str(value) if isinstance(value, list) else value
 
 
-def holdout_frame(points: list[GridPoint], results: dict[str, dict[str, Any]], metric: str,
-                  grid: ParameterGrid) -> pd.DataFrame:
-    """``trials.csv``: one row per grid point with ``param_<key>``, validation scores, status."""
+def holdout_rows(points: list[GridPoint], results: dict[str, dict[str, Any]],
+                 grid: ParameterGrid) -> list[dict[str, Any]]:
+    """The rows of ``trials.csv``: one per grid point with ``param_<key>``, validation scores,
+    status (see :func:`results_frame`)."""
     rows = []
     for point in points:
         result = results[point.grid_point_id]
@@ -249,10 +253,13 @@ def holdout_frame(points: list[GridPoint], results: dict[str, dict[str, Any]], m
         row["status"] = result["status"]
         row["error"] = result.get("error") or ""
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    ok = frame["status"] == "ok"
-    frame[f"rank_{metric}"] = rank_scores(frame[metric].where(ok), SELECTION_METRICS[metric])
-    return frame
+    return rows
+
+
+def holdout_frame(points: list[GridPoint], results: dict[str, dict[str, Any]], metric: str,
+                  grid: ParameterGrid) -> pd.DataFrame:
+    """``trials.csv``: :func:`holdout_rows` ranked by ``metric``."""
+    return results_frame(holdout_rows(points, results, grid), metric, metric)
 
 
 def cv_frame(points: list[GridPoint], tasks_by_point: dict[str, list[Task]],
@@ -264,6 +271,13 @@ def cv_frame(points: list[GridPoint], tasks_by_point: dict[str, list[Task]],
     ``rank_<metric>``, ``mean_fit_seconds``, ``mean_best_epoch``, ``status`` and ``error``. A grid
     point is ``ok`` when all its splits are; otherwise it carries the first failure.
     """
+    return results_frame(cv_rows(points, tasks_by_point, results, grid), f"mean_{metric}",
+                         metric)
+
+
+def cv_rows(points: list[GridPoint], tasks_by_point: dict[str, list[Task]],
+            results: dict[str, dict[str, Any]], grid: ParameterGrid) -> list[dict[str, Any]]:
+    """The rows of ``cv_results.csv`` before ranking (see :func:`cv_frame`)."""
     rows = []
     for point in points:
         split_results = [results[task.task_id] for task in tasks_by_point[point.grid_point_id]]
@@ -287,25 +301,33 @@ def cv_frame(points: list[GridPoint], tasks_by_point: dict[str, list[Task]],
         row["error"] = (f"{failures[0]['task_id']}: {failures[0].get('error')}"
                         if failures else "")
         rows.append(row)
+    return rows
+
+
+def results_frame(rows: list[dict[str, Any]], score_column: str, metric: str) -> pd.DataFrame:
+    """The rows as a table, with ``rank_<metric>`` ranking the successful ones by
+    ``score_column`` (see :func:`rank_scores`)."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
-    mean_column = f"mean_{metric}"
     ok = frame["status"] == "ok"
-    frame[f"rank_{metric}"] = rank_scores(frame[mean_column].where(ok).astype(float),
+    frame[f"rank_{metric}"] = rank_scores(frame[score_column].where(ok).astype(float),
                                           SELECTION_METRICS[metric])
     return frame
 
 
-def choose_best(frame: pd.DataFrame, score_column: str, metric: str) -> int:
-    """Row position of the best successful grid point (ties go to the earlier one)."""
-    ok = frame[frame["status"] == "ok"]
-    if ok.empty:
+def choose_best(rows: list[dict[str, Any]], score_column: str, metric: str) -> int:
+    """Position of the best successful grid point among ``rows`` (ties go to the earlier one).
+
+    Plain rows, not a table, so that CV chooses its refit before pandas is imported.
+    """
+    ok = [position for position, row in enumerate(rows) if row["status"] == "ok"]
+    if not ok:
         raise NoSuccessfulTrial("no trial succeeded: " + "; ".join(
-            f"{trial_id}: {status} ({error})" for trial_id, status, error
-            in zip(frame["trial_id"], frame["status"], frame["error"], strict=True)
-        ))
-    scores = ok[score_column].to_numpy(dtype=float)
+            f"{row['trial_id']}: {row['status']} ({row['error']})" for row in rows))
+    scores = np.array([rows[position][score_column] for position in ok], dtype=float)
     best = int(np.argmax(scores)) if SELECTION_METRICS[metric] else int(np.argmin(scores))
-    return int(ok.index[best])
+    return ok[best]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,6 +406,7 @@ def _finish(run: RunFolder, summary: dict[str, Any]) -> None:
 
 
 def _histories(run: RunFolder, task_ids: list[str]) -> dict[str, pd.DataFrame]:
+    import pandas as pd
     return {task_id: pd.read_csv(run.trial_dir(task_id) / "history.csv") for task_id in task_ids}
 
 
@@ -436,14 +459,19 @@ def run_holdout(config: Config, *, runs_dir: Path, data_dir: str | None = None,
         callbacks.on_run_created(run, len(points), values["training"]["epochs"], continued)
 
     def work() -> SelectionResult:
+        nonlocal dataset
         tasks = [Task(p.grid_point_id, p, train_index, validation_index, save_model=True)
                  for p in points]
         stored_before = len(run.finished_trial_results())
         results = run_tasks(tasks, dataset, run, jobs=jobs, blas_threads=blas_threads,
                             on_event=callbacks.on_event)
-        frame = holdout_frame(points, results, metric, grid)
+        # training is over: free the training images before the tables, the test evaluation
+        # and the figure processes
+        dataset = dataset.without_train_images()
+        rows = holdout_rows(points, results, grid)
+        frame = results_frame(rows, metric, metric)
         write_csv(run.trials_csv, frame)
-        best_row = choose_best(frame, metric, metric)
+        best_row = choose_best(rows, metric, metric)
         best_point = points[best_row]
         histories = _histories(run, [p.grid_point_id for p in points])
         figures = FigureDrawing(parallel=jobs > 1)
@@ -523,6 +551,7 @@ def run_cv(config: Config, *, runs_dir: Path, data_dir: str | None = None, jobs:
                                  continued)
 
     def work() -> SelectionResult:
+        nonlocal dataset
         _write_folds(run, assignment, dataset.train_labels)
         tasks_by_point: dict[str, list[Task]] = {}
         for point in points:
@@ -536,19 +565,38 @@ def run_cv(config: Config, *, runs_dir: Path, data_dir: str | None = None, jobs:
         stored_before = len(run.finished_trial_results())
         results = run_tasks(tasks, dataset, run, jobs=jobs, blas_threads=blas_threads,
                             on_event=callbacks.on_event)
-        frame = cv_frame(points, tasks_by_point, results, metric, grid)
-        write_csv(run.cv_results_csv, frame)
-        write_csv(run.trials_csv, pd.DataFrame([results[task.task_id] for task in tasks])
-                  .drop(columns=["params"]))
-        best_row = choose_best(frame, f"mean_{metric}", metric)
+        rows = cv_rows(points, tasks_by_point, results, grid)
+
+        def write_tables() -> pd.DataFrame:
+            import pandas as pd
+
+            frame = results_frame(rows, f"mean_{metric}", metric)
+            write_csv(run.cv_results_csv, frame)
+            write_csv(run.trials_csv, pd.DataFrame([results[task.task_id] for task in tasks])
+                      .drop(columns=["params"]))
+            return frame
+
+        # The refit is chosen and trained before pandas is imported here (about 40 MB resident,
+        # on top of the training images); the tables are written first only when it cannot run.
+        try:
+            best_row = choose_best(rows, f"mean_{metric}", metric)
+        except NoSuccessfulTrial:
+            write_tables()
+            raise
         best_point = points[best_row]
         best_tasks = tasks_by_point[best_point.grid_point_id]
         epochs = refit_epochs(best_point.values,
                               [results[t.task_id].get("best_epoch") or 0 for t in best_tasks])
         refit = Task(f"refit-{best_point.grid_point_id}", best_point,
                      np.arange(len(dataset.train_labels)), None, save_model=True, epochs=epochs)
-        refit_result = run_tasks([refit], dataset, run, jobs=1, blas_threads=blas_threads,
-                                 on_event=callbacks.on_event)[refit.task_id]
+        try:
+            refit_result = run_tasks([refit], dataset, run, jobs=1, blas_threads=blas_threads,
+                                     on_event=callbacks.on_event)[refit.task_id]
+        finally:
+            # training is over: free the training images before pandas, the test evaluation
+            # and the figures
+            dataset = dataset.without_train_images()
+            frame = write_tables()
         if refit_result["status"] != "ok":
             raise NoSuccessfulTrial(f"the refit of {best_point.grid_point_id} on all training "
                                     f"data {refit_result['status']}: {refit_result['error']}")
@@ -575,8 +623,8 @@ def run_cv(config: Config, *, runs_dir: Path, data_dir: str | None = None, jobs:
             "stratify": cv["stratify"],
             "split": {"train": len(dataset.train_labels), "test": len(dataset.test_labels)},
             "n_grid_points": len(points),
-            "trial_status_counts": pd.Series([r["status"] for r in results.values()])
-            .value_counts().to_dict(),
+            "trial_status_counts": dict(Counter(r["status"] for r in results.values())
+                                        .most_common()),
             "selection_metric": metric,
             "best": {
                 "trial_id": best_point.grid_point_id,
@@ -599,6 +647,7 @@ def run_cv(config: Config, *, runs_dir: Path, data_dir: str | None = None, jobs:
 
 def _mean_history(histories: Any) -> pd.DataFrame:
     """Per-epoch mean of several folds' histories (epochs a fold did not reach are left out)."""
+    import pandas as pd
     frames = [h for h in histories if not h.empty]
     if not frames:
         return pd.DataFrame(columns=["epoch"])

@@ -17,12 +17,14 @@ never sees half a file and an interrupted run never leaves one.
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,6 +99,28 @@ def _json_default(value: Any) -> Any:
 def write_csv(path: Path, frame: Any, index: bool = False) -> None:
     """Write a pandas DataFrame as CSV atomically."""
     write_text(path, frame.to_csv(index=index, lineterminator="\n"))
+
+
+def write_rows_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """Write dict rows as CSV atomically, cell for cell as :func:`write_csv` writes the same rows
+    in a DataFrame: None and NaN empty, numbers by ``repr``.
+
+    Trial workers write their ``history.csv`` with it, so that training never imports pandas
+    (its import alone is about 40 MB resident in every process).
+    """
+    with atomic_open(path, "w") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(column)) for column in columns])
+
+
+def _csv_cell(value: Any) -> Any:
+    if hasattr(value, "item"):  # NumPy scalars
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value
 
 
 def write_figure(path: Path, figure: Any) -> None:

@@ -162,6 +162,9 @@ def test_no_successful_trial_exits_1(tmp_path):
     assert "no trial succeeded" in output
     (run,) = (tmp_path / "runs").iterdir()
     assert json.loads((run / "run.json").read_text())["status"] == "failed"
+    # the tables of what was tried are written all the same
+    assert list(pd.read_csv(run / "cv_results.csv")["status"]) == ["diverged"]
+    assert set(pd.read_csv(run / "trials.csv")["status"]) == {"diverged"}
 
 
 def test_class_with_fewer_samples_than_folds(tmp_path):

@@ -323,3 +323,15 @@ def test_full_mnist_warm_load_is_fast(monkeypatch: pytest.MonkeyPatch,
     with capsys.disabled():
         print("\nfull MNIST load: " + ", ".join(f"{k} {v:.3f} s" for k, v in timings.items()))
     assert timings["warm"] < 1.0  # target 0.3 s; loose so a busy CI machine does not fail
+
+
+def test_without_train_images_keeps_everything_but_those_images():
+    dataset = load_dataset("mnist-mini")
+    test_part = dataset.without_train_images()
+    assert test_part.train_images.shape == (0, 784) and test_part.n_features == 784
+    assert test_part.train_images.dtype == np.uint8
+    assert test_part.train_images.base is None  # not a view that would keep the images alive
+    assert test_part.train_labels is dataset.train_labels
+    assert test_part.test_images is dataset.test_images
+    assert (test_part.name, test_part.class_names, test_part.source) == (
+        dataset.name, dataset.class_names, dataset.source)

@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from mlpsel.errors import RunNotFound
@@ -16,7 +18,9 @@ from mlpsel.store import (
     list_runs,
     new_run_id,
     resolve_run,
+    write_csv,
     write_json,
+    write_rows_csv,
 )
 
 
@@ -81,3 +85,21 @@ def test_create_run_marks_running(tmp_path):
     info = run.read_run_info()
     assert info["status"] == "running" and info["command"] == "train"
     assert RUN_ID_PATTERN.match(run.run_id)
+
+
+def test_rows_csv_is_written_as_pandas_writes_the_same_rows(tmp_path):
+    columns = ["epoch", "train_loss", "validation_loss", "note", "learning_rate"]
+    rows = [
+        {"epoch": 1, "train_loss": 0.1, "validation_loss": None, "note": "a, b",
+         "learning_rate": 1.0},
+        {"epoch": 2, "train_loss": 2.0 / 3.0, "validation_loss": float("nan"), "note": 'say "x"',
+         "learning_rate": 1e-05},
+        {"epoch": np.int64(3), "train_loss": float("inf"), "validation_loss": 0.25,
+         "learning_rate": np.float64(0.05)},  # "note" missing
+    ]
+    write_rows_csv(tmp_path / "rows.csv", rows, columns)
+    write_csv(tmp_path / "frame.csv", pd.DataFrame(rows, columns=columns))
+    assert (tmp_path / "rows.csv").read_text() == (tmp_path / "frame.csv").read_text()
+    back = pd.read_csv(tmp_path / "rows.csv")
+    assert back["train_loss"].tolist()[:2] == [0.1, 2.0 / 3.0]
+    assert back["validation_loss"].isna().tolist() == [True, True, False]

@@ -10,10 +10,12 @@ Each function returns a matplotlib ``Figure``; saving it is the caller's job
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def learning_curves_figure(histories: Mapping[str, pd.DataFrame], best_id: str) -> Any:
