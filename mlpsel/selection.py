@@ -577,7 +577,8 @@ def run_cv(config: Config, *, runs_dir: Path, data_dir: str | None = None, jobs:
             return frame
 
         # The refit is chosen and trained before pandas is imported here (about 40 MB resident,
-        # on top of the training images); the tables are written first only when it cannot run.
+        # on top of the training images), and the tables are written after it; when no grid
+        # point succeeded there is no refit, and the tables are written before the error.
         try:
             best_row = choose_best(rows, f"mean_{metric}", metric)
         except NoSuccessfulTrial:
