@@ -184,7 +184,7 @@ def run_trial(
     }
     if has_validation:
         validation_labels = dataset.train_labels[validation_index]  # (n_validation,)
-        predictions = _predict_rows(network, dataset.train_images, validation_index)
+        predictions = network.predict(dataset.train_images, rows=validation_index)
         confusion = metrics.confusion_matrix(validation_labels, predictions, dataset.n_classes)
         _, _, f1, _ = metrics.precision_recall_f1(confusion)
         scores.update(
@@ -195,15 +195,6 @@ def run_trial(
         if not math.isfinite(scores["validation_loss"]):
             return TrialOutcome("diverged", "validation loss is not finite", history_rows, scores)
     return TrialOutcome("ok", None, history_rows, scores, network)
-
-
-def _predict_rows(network: MLP, images: np.ndarray, index: np.ndarray,
-                  chunk_rows: int = 8192) -> np.ndarray:
-    """Predicted class of ``images[index]``, shape (len(index),), without copying those rows
-    out at once (only ``chunk_rows`` of them at a time)."""
-    return np.concatenate([network.predict(images[index[start:start + chunk_rows]])
-                           for start in range(0, len(index), chunk_rows)]
-                          or [np.empty(0, dtype=np.int64)])
 
 
 def _record_row(record: EpochRecord) -> dict[str, Any]:

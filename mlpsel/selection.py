@@ -256,12 +256,6 @@ def holdout_rows(points: list[GridPoint], results: dict[str, dict[str, Any]],
     return rows
 
 
-def holdout_frame(points: list[GridPoint], results: dict[str, dict[str, Any]], metric: str,
-                  grid: ParameterGrid) -> pd.DataFrame:
-    """``trials.csv``: :func:`holdout_rows` ranked by ``metric``."""
-    return results_frame(holdout_rows(points, results, grid), metric, metric)
-
-
 def cv_frame(points: list[GridPoint], tasks_by_point: dict[str, list[Task]],
              results: dict[str, dict[str, Any]], metric: str, grid: ParameterGrid) -> pd.DataFrame:
     """``cv_results.csv``: one row per grid point, scikit-learn's ``cv_results_`` columns.

@@ -123,6 +123,17 @@ def test_predict_proba_takes_rows_scales_uint8_and_chunks():
     np.testing.assert_array_equal(predictions, whole.argmax(axis=1))
 
 
+def test_predicting_rows_by_index_equals_predicting_their_copy():
+    network = MLP([6, 5, 4], rng=np.random.default_rng(0))
+    X_rows = np.random.default_rng(1).integers(0, 256, (11, 6), dtype=np.uint8)
+    rows = np.array([7, 2, 9, 2, 0])
+    np.testing.assert_array_equal(network.predict_proba(X_rows, rows=rows, chunk_rows=2),
+                                  network.predict_proba(X_rows[rows], chunk_rows=2))
+    np.testing.assert_array_equal(network.predict(X_rows, rows=rows), network.predict(X_rows[rows]))
+    with pytest.raises(ValueError, match="rows holds indices"):
+        network.predict(X_rows, rows=np.array([11]))
+
+
 def test_predict_proba_rejects_columns():
     network = MLP([6, 5, 4], rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="rows"):

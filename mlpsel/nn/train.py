@@ -22,7 +22,7 @@ from mlpsel.nn.activations import ACTIVATIONS
 from mlpsel.nn.blas import matmul_accumulate
 from mlpsel.nn.layers import dropout_forward
 from mlpsel.nn.losses import LOSSES, softmax_cross_entropy_labels
-from mlpsel.nn.network import MLP, default_input_scale
+from mlpsel.nn.network import MLP, check_row_indices, default_input_scale, rows_to_columns
 from mlpsel.nn.optimizers import Optimizer
 
 EVALUATION_CHUNK_ROWS = 1024  # as fast as larger chunks, and a smaller peak memory
@@ -143,32 +143,6 @@ def _check_data(network: MLP, X_rows: np.ndarray, y: np.ndarray, name: str) -> N
                          + f"; got shape {y.shape}")
 
 
-def _columns(X_rows: np.ndarray, idx: np.ndarray | slice, scale: float,
-             dtype: type) -> np.ndarray:
-    """The rows ``idx`` of ``X_rows`` as float columns ``X`` (n_0, m), times ``scale``.
-
-    ``X_rows[idx].T`` is a free view; ``astype`` copies it into the float type keeping that
-    layout (so a column of X is a row in memory, and BLAS reads X without a copy), then the
-    scaling is done in place: quicker than one ``np.multiply(..., dtype=)``, the same numbers.
-    """
-    X = X_rows[idx].T.astype(dtype)  # (n_0, m)
-    if scale != 1.0:
-        X *= scale
-    return X
-
-
-def _check_rows(rows: np.ndarray | None, N: int, name: str) -> np.ndarray | None:
-    if rows is None:
-        return None
-    rows = np.asarray(rows)
-    if rows.ndim != 1 or not np.issubdtype(rows.dtype, np.integer):
-        raise ValueError(f"{name} must be a 1-D array of row indices; got {rows.dtype} "
-                         f"shape {rows.shape}")
-    if rows.size and (rows.min() < -N or rows.max() >= N):
-        raise ValueError(f"{name} holds indices {rows.min()}..{rows.max()} for {N} rows")
-    return rows
-
-
 def evaluate(network: MLP, X_rows: np.ndarray, y: np.ndarray, *,
              input_scale: float | None = None,
              chunk_rows: int = EVALUATION_CHUNK_ROWS,
@@ -195,14 +169,14 @@ def evaluate(network: MLP, X_rows: np.ndarray, y: np.ndarray, *,
     """
     X_rows, y = np.asarray(X_rows), np.asarray(y)
     _check_data(network, X_rows, y, "validation")
-    rows = _check_rows(rows, X_rows.shape[0], "rows")
+    rows = check_row_indices(rows, X_rows.shape[0], "rows")
     scale = default_input_scale(X_rows) if input_scale is None else float(input_scale)
     n_L = network.layer_sizes[-1]
     N = X_rows.shape[0] if rows is None else rows.shape[0]
     loss_sum, correct = 0.0, 0
     for start in range(0, N, chunk_rows):
         idx = slice(start, start + chunk_rows) if rows is None else rows[start:start + chunk_rows]
-        X = _columns(X_rows, idx, scale, network.dtype)  # (n_0, m)
+        X = rows_to_columns(X_rows, idx, scale, network.dtype)  # (n_0, m)
         Z_L = network.logits(X)  # (n_L, m)
         if y.ndim == 1 and network.output == "softmax":
             labels = y[idx]  # (m,)
@@ -434,10 +408,10 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
     if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
             or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    rows = _check_rows(rows, X_train.shape[0], "rows")
+    rows = check_row_indices(rows, X_train.shape[0], "rows")
     if validation_rows is not None and not has_validation:
         raise ValueError("validation_rows needs X_validation and y_validation")
-    validation_rows = _check_rows(validation_rows, X_validation.shape[0] if has_validation
+    validation_rows = check_row_indices(validation_rows, X_validation.shape[0] if has_validation
                                   else 0, "validation_rows")
     N = X_train.shape[0] if rows is None else rows.shape[0]
     if N == 0:
@@ -468,7 +442,7 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
                 idx = order[start:start + batch_size]  # (m,)
                 if rows is not None:
                     idx = rows[idx]  # (m,)
-                X = _columns(X_train, idx, scale, dtype)  # (n_0, m)
+                X = rows_to_columns(X_train, idx, scale, dtype)  # (n_0, m)
                 batch_labels = y_train[idx] if labels else None  # (m,)
                 if step is not None:
                     Y = None if targets_are_labels else _targets(y_train, idx, n_L, dtype)
