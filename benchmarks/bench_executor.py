@@ -1,9 +1,10 @@
 """Sweep throughput: a 12-trial grid on mnist-mini with ``--jobs 1`` against ``--jobs 2``.
 
-Runs the real holdout selection (:func:`mlpsel.selection.run_holdout`) both ways, interleaved
-(1, 2, 1, 2, …) so a noisy machine affects both alike, and prints the median wall time of each,
-their ratio, and whether the two produced identical results (every column of ``trials.csv`` but
-the seconds, and the chosen network's test predictions byte for byte).
+Runs the real holdout selection (:func:`mlpsel.run_holdout`: the pipeline and its figures)
+both ways, interleaved (1, 2, 1, 2, …) so a noisy machine affects both alike, and prints the
+median wall time of each, their ratio, and whether the two produced identical results (every
+column of ``trials.csv`` but the seconds, and the chosen network's test predictions byte for
+byte).
 
     python benchmarks/bench_executor.py [--rounds 5] [--epochs N]   (default: the quick start's 15)
 """
@@ -20,8 +21,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from mlpsel import run_holdout
 from mlpsel.config import load_config
-from mlpsel.selection import run_holdout
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 GRID = [

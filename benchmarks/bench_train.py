@@ -445,15 +445,16 @@ from threadpoolctl import threadpool_limits
 with threadpool_limits(threads):
     if mode == "real-path":  # what `mlpsel train` runs for one trial, then the test set once
         from mlpsel.config import load_config
-        from mlpsel.experiment import evaluate, holdout_indices, load_run_data, run_trial
-        from mlpsel.search import grid_points
+        from mlpsel.experiment import evaluate, run_trial
+        from mlpsel.strategies import Holdout
+        from mlpsel.study import load_run_data
         config = load_config(sys.argv[5], ["search.model.hidden_layers=[[512]]",
                                            "search.training.learning_rate=[0.05]",
                                            f"training.epochs={epochs}"])
-        values = grid_points(config)[0].values
-        dataset = load_run_data(values, data_dir=data_dir)
-        train_index, validation_index = holdout_indices(dataset.train_labels, values)
-        outcome = run_trial(values, dataset, train_index, validation_index)
+        dataset = load_run_data(config, data_dir=data_dir)
+        task = Holdout(config, dataset).plan({})[0]
+        outcome = run_trial(task.grid_point.spec, dataset, task.train_index,
+                            task.validation_index)
         evaluate(outcome.network, dataset.test_images, dataset.test_labels, dataset.class_names)
         print(json.dumps({"peak_rss_mb": peak_rss_mb(), "status": outcome.status,
                           "seconds": time.perf_counter() - started}))

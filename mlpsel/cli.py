@@ -1,10 +1,13 @@
 """The ``mlpsel`` command: parse options, call the library, render the results.
 
-Exit codes (the one map from error kinds to codes):
+Each command forwards to one library call (:func:`mlpsel.study.run_study` for ``train`` and
+``cv``, :mod:`mlpsel.report` for the rest) and draws what comes back; live progress is drawn here
+from the library's events. Errors are printed as one line and turned into an exit code by the one
+map below (:data:`EXIT_CODES`):
 
 ====  ===================================================================
 0     success
-1     no trial succeeded, or a ``--fail-under`` threshold was not met
+1     no trial succeeded, a worker died, or a ``--fail-under`` threshold was not met
 2     bad usage, bad config, bad data, or a run that does not exist
 130   interrupted (Ctrl-C); finished trials are stored and the run can be continued
 ====  ===================================================================
@@ -14,18 +17,44 @@ from __future__ import annotations
 
 import shlex
 import sys
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from mlpsel.errors import ConfigError, MlpselError
+from mlpsel.errors import (
+    ConfigError,
+    Interrupted,
+    MlpselError,
+    NoSuccessfulTrial,
+    TrialError,
+    WorkerDied,
+)
+from mlpsel.metrics import SCORES, TEST_SCORES
+from mlpsel.version import __version__
 
 EXIT_OK = 0
 EXIT_NO_RESULT = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+
+# The one map from error kinds to exit codes: the first class an error is an instance of wins.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (Interrupted, EXIT_INTERRUPTED),
+    (KeyboardInterrupt, EXIT_INTERRUPTED),
+    (NoSuccessfulTrial, EXIT_NO_RESULT),
+    (WorkerDied, EXIT_NO_RESULT),
+    (TrialError, EXIT_NO_RESULT),
+    (MlpselError, EXIT_BAD_INPUT),
+)
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code of an error (see :data:`EXIT_CODES`)."""
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
 
 app = typer.Typer(
     add_completion=False,
@@ -85,11 +114,28 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only the final summary line."),
 ]
 
-TEST_METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
+# --fail-under takes the test scores where higher is better.
+TEST_METRICS = tuple(name for name in TEST_SCORES if SCORES[name].higher_is_better)
+
+
+class ReportFormat(str, Enum):
+    terminal = "terminal"
+    md = "md"
+    json = "json"
+    html = "html"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"mlpsel {__version__}")
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
-def _commands() -> None:
+def _commands(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     """Model selection for NumPy back-propagation MLPs (see 'mlpsel COMMAND --help')."""
 
 
@@ -106,7 +152,7 @@ def _error_console() -> Console:
 
 def _fail(error: MlpselError) -> typer.Exit:
     _error_console().print(f"[bold red]error:[/] {error}", markup=True)
-    return typer.Exit(error.exit_code)
+    return typer.Exit(exit_code(error))
 
 
 def parse_fail_under(conditions: list[str]) -> dict[str, float]:
@@ -127,50 +173,84 @@ def parse_fail_under(conditions: list[str]) -> dict[str, float]:
     return thresholds
 
 
-def _select(command: str, config_path: Path | None, set_values: list[str] | None,
-            data_dir: Path | None, runs_dir: Path, jobs: int | None, blas_threads: int,
-            resume: str | None, smoke: bool, fail_under: list[str] | None, quiet: bool,
-            extra_overrides: list[str]) -> None:
-    """The shared body of ``train`` and ``cv``."""
-    from mlpsel.config import SELECTION_METRICS, load_config, smoke_config
+@dataclass
+class SelectionArguments:
+    """The options ``train`` and ``cv`` share, as the user gave them."""
+
+    config_path: Path | None
+    set_values: list[str]
+    data_dir: Path | None
+    runs_dir: Path
+    jobs: int | None
+    blas_threads: int
+    resume: str | None
+    smoke: bool
+    fail_under: list[str]
+    quiet: bool
+
+
+class SweepView:
+    """Draws the events of one study: downloads, the run's start, then the sweep's progress."""
+
+    def __init__(self, console: Console, metric: str, quiet: bool) -> None:
+        self.console = console
+        self.metric = metric
+        self.quiet = quiet
+        self.download = _download_progress(console, quiet)
+        self.progress: Any = None
+
+    def __call__(self, event: Any) -> None:
+        from mlpsel.events import DownloadProgress, RunStarted
+        from mlpsel.progress import SweepProgress
+        from mlpsel.results import higher_is_better
+
+        if isinstance(event, DownloadProgress):
+            self.download(event.file_name, event.done, event.total)
+        elif isinstance(event, RunStarted):
+            if not self.quiet:
+                verb = "continuing" if event.continued else "run"
+                self.console.print(f"{verb} [bold]{event.run_id}[/]: {event.n_tasks} trials × "
+                                   f"{event.epochs} epochs → {event.path}")
+            self.close()
+            self.progress = SweepProgress(
+                self.console, event.n_tasks, metric=self.metric,
+                higher_is_better=higher_is_better(self.metric),
+                splits_per_grid_point=event.splits_per_grid_point, quiet=self.quiet).__enter__()
+        elif self.progress is not None:
+            self.progress(event)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
+            self.progress = None
+
+
+def _select(command: str, arguments: SelectionArguments, extra_overrides: list[str]) -> None:
+    """The shared body of ``train`` and ``cv``: parse, run the study, render."""
+    from mlpsel.config import load_config, smoke_config
     from mlpsel.executor import default_jobs
-    from mlpsel.report.progress import SweepProgress
-    from mlpsel.selection import Callbacks, run_cv, run_holdout
+    from mlpsel.report.figures import RunFigures
+    from mlpsel.study import StudyOptions, run_study
 
     console = _console()
-    views: list[SweepProgress] = []
     try:
-        thresholds = parse_fail_under(fail_under or [])
-        config = load_config(config_path, [*(set_values or []), *extra_overrides])
-        if smoke:
+        thresholds = parse_fail_under(arguments.fail_under)
+        config = load_config(arguments.config_path, [*arguments.set_values, *extra_overrides])
+        if arguments.smoke:
             config = smoke_config(config)
-        metric = config["selection.metric"]
-        splits = 1 if command == "train" else config["cv.folds"] * config["cv.repeats"]
-
-        def on_run_created(run: Any, n_trials: int, epochs: int, continued: bool) -> None:
-            if not quiet:
-                verb = "continuing" if continued else "run"
-                console.print(f"{verb} [bold]{run.run_id}[/]: {n_trials} trials × {epochs} "
-                              f"epochs → {run.path}")
-            views.append(SweepProgress(console, n_trials, metric=metric,
-                                       higher_is_better=SELECTION_METRICS[metric],
-                                       splits_per_grid_point=splits, quiet=quiet).__enter__())
-
-        callbacks = Callbacks(on_event=lambda event: views[-1](event),
-                              on_run_created=on_run_created,
-                              on_download=_download_progress(console, quiet))
-        select = run_holdout if command == "train" else run_cv
+        jobs = arguments.jobs or default_jobs()
+        options = StudyOptions(
+            runs_dir=arguments.runs_dir,
+            data_dir=str(arguments.data_dir) if arguments.data_dir else None, jobs=jobs,
+            blas_threads=arguments.blas_threads, resume=arguments.resume, argv=sys.argv[1:])
+        view = SweepView(console, config["selection.metric"], arguments.quiet)
         try:
-            result = select(config, runs_dir=runs_dir,
-                            data_dir=str(data_dir) if data_dir else None,
-                            jobs=jobs or default_jobs(), blas_threads=blas_threads,
-                            resume=resume, argv=sys.argv[1:], callbacks=callbacks)
+            result = run_study(command, config, options, on_event=view,
+                               figures=RunFigures(parallel=jobs > 1))
         finally:
-            for view in views:
-                view.__exit__(None, None, None)
+            view.close()
     except (MlpselError, KeyboardInterrupt) as error:
-        code = error.exit_code if isinstance(error, MlpselError) else EXIT_INTERRUPTED
-        if code == EXIT_INTERRUPTED:
+        if exit_code(error) == EXIT_INTERRUPTED:
             again = shlex.join(["mlpsel", *sys.argv[1:]])
             _error_console().print(f"interrupted: finished trials are stored; run the same "
                                    f"command again to continue ({again})")
@@ -178,11 +258,11 @@ def _select(command: str, config_path: Path | None, set_values: list[str] | None
         raise _fail(error) from None
 
     summary = result.summary
-    if not quiet:
-        from mlpsel.report.loading import load_run_report
+    if not arguments.quiet:
+        from mlpsel.report.loading import report_from_study
         from mlpsel.report.terminal import selection_summary
 
-        console.print(selection_summary(load_run_report(result.run)))
+        console.print(selection_summary(report_from_study(result)))
     console.print(summary_line(summary), highlight=False, soft_wrap=True)
     failed = {name: summary["test"][name] for name, limit in thresholds.items()
               if summary["test"][name] < limit}
@@ -219,8 +299,8 @@ def train(
     quiet: QuietOption = False,
 ) -> None:
     """Holdout model selection: train every grid point, choose on validation, test once."""
-    _select("train", config, set_values, data_dir, runs_dir, jobs, blas_threads, resume, smoke,
-            fail_under, quiet, [])
+    _select("train", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
+                                        blas_threads, resume, smoke, fail_under or [], quiet), [])
 
 
 @app.command()
@@ -249,41 +329,36 @@ def cv(
         extra.append(f"cv.folds={folds}")
     if repeats is not None:
         extra.append(f"cv.repeats={repeats}")
-    _select("cv", config, set_values, data_dir, runs_dir, jobs, blas_threads, resume, smoke,
-            fail_under, quiet, extra)
+    _select("cv", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
+                                     blas_threads, resume, smoke, fail_under or [], quiet), extra)
 
 
 @app.command()
 def report(
     run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, a run folder, or "
                                        "'latest'.")] = "latest",
-    output_format: Annotated[str, typer.Option(
+    output_format: Annotated[ReportFormat, typer.Option(
         "--format", "-f", help="terminal | md (Markdown, e.g. for a CI job summary) | json | "
-        "html (writes report.html into the run folder)")] = "terminal",
+        "html (writes report.html into the run folder)")] = ReportFormat.terminal,
     runs_dir: RunsDirOption = Path("runs"),
 ) -> None:
     """Report a run: what was run, the ranking, the chosen network's test scores, per class."""
     from mlpsel.report.loading import load_run_report
     from mlpsel.store import resolve_run
 
-    formats = ("terminal", "md", "json", "html")
     try:
-        if output_format not in formats:
-            raise ConfigError(f"unknown format '{output_format}'; valid: {', '.join(formats)}",
-                              key="--format")
-        folder = resolve_run(run, runs_dir)
-        loaded = load_run_report(folder)
+        loaded = load_run_report(resolve_run(run, runs_dir))
     except MlpselError as error:
         raise _fail(error) from None
-    if output_format == "terminal":
+    if output_format is ReportFormat.terminal:
         from mlpsel.report.terminal import render_terminal
 
         _console().print(render_terminal(loaded))
-    elif output_format == "md":
+    elif output_format is ReportFormat.md:
         from mlpsel.report.markdown import render_markdown
 
         sys.stdout.write(render_markdown(loaded))
-    elif output_format == "json":
+    elif output_format is ReportFormat.json:
         import json
 
         from mlpsel.report.json_report import render_json

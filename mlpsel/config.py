@@ -37,6 +37,8 @@ import yaml
 
 from mlpsel.data import dataset_names
 from mlpsel.errors import ConfigError
+from mlpsel.metrics import SCORES, VALIDATION_SCORES
+from mlpsel.nn import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
 
 # The schema: every key with its default. The default's type is the key's type, except where
 # ``SPECIAL_TYPES`` says otherwise.
@@ -82,15 +84,9 @@ DEFAULTS: dict[str, Any] = {
     "search": {},
 }
 
-ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
-OUTPUTS = ("softmax", "identity")
-OPTIMIZERS = ("sgd", "momentum", "adam")
 # Selection metrics and whether higher is better (scikit-learn's naming: *_loss lower is better).
-SELECTION_METRICS = {
-    "validation_accuracy": True,
-    "validation_macro_f1": True,
-    "validation_loss": False,
-}
+SELECTION_METRICS = {f"validation_{name}": SCORES[name].higher_is_better
+                     for name in VALIDATION_SCORES}
 ALIASES = {"training.lr": "training.learning_rate", "model.hidden": "model.hidden_layers"}
 
 
@@ -458,8 +454,8 @@ def value_problem(dotted: str, value: Any) -> str | None:
         return f"is the probability of dropping a hidden unit, in [0, 1), got {value}"
     if dotted == "model.hidden_layers" and any(width < 1 for width in value):
         return f"layer widths must be at least 1, got {value}"
-    if dotted == "model.activation" and value not in ACTIVATIONS:
-        return f"unknown activation '{value}'; valid: {', '.join(ACTIVATIONS)}"
+    if dotted == "model.activation" and value not in HIDDEN_ACTIVATIONS:
+        return f"unknown activation '{value}'; valid: {', '.join(HIDDEN_ACTIVATIONS)}"
     if dotted == "model.output" and value not in OUTPUTS:
         return f"unknown output '{value}'; valid: softmax (cross-entropy), identity (squared error)"
     if dotted == "training.optimizer" and value not in OPTIMIZERS:

@@ -1,20 +1,19 @@
-"""The project's exception types.
+"""The project's exception types: every error class, and nothing else.
 
-Every mistake a user can make has one class here; the CLI maps each class to an exit code in one
-place (``mlpsel.cli``) and prints the message as one line. The library never prints.
+Every mistake a user can make, and every way a run can end early, has one class here. The CLI
+maps each class to an exit code in one place (``mlpsel.cli.EXIT_CODES``) and prints the message
+as one line. The library never prints.
 """
 
 from __future__ import annotations
 
 
 class MlpselError(Exception):
-    """Base class of every error mlpsel reports to a user (exit code 2 unless a subclass says)."""
-
-    exit_code = 2
+    """Base class of every error mlpsel reports to a user."""
 
 
 class ConfigError(MlpselError):
-    """A config file or ``--set`` override is wrong.
+    """A config file, ``--set`` override or command-line option is wrong.
 
     Parameters
     ----------
@@ -43,7 +42,8 @@ class ConfigError(MlpselError):
 
 
 class DataError(MlpselError):
-    """A data file is missing, truncated, corrupted or fails its checksum, or cannot be fetched."""
+    """A data or model file is missing, truncated, corrupted or fails its checksum, or cannot be
+    fetched."""
 
 
 class SplitError(MlpselError):
@@ -57,8 +57,20 @@ class RunNotFound(MlpselError):
 class TrialError(MlpselError):
     """One trial failed; recorded in the results rather than stopping the search."""
 
-    exit_code = 1
-
 
 class DivergedError(TrialError):
     """The training loss became NaN or infinite."""
+
+
+class NoSuccessfulTrial(MlpselError):
+    """Every trial failed or diverged, or the refit did: there is no network to test."""
+
+
+class WorkerDied(MlpselError):
+    """A worker process ended without a result (killed, out of memory); finished trials are
+    stored and the run can be continued."""
+
+
+class Interrupted(MlpselError):
+    """The sweep was stopped (Ctrl-C) before every task finished; finished ones are stored and
+    the run can be continued."""

@@ -1,9 +1,14 @@
-"""The trial executor: runs tasks (grid point × fold) serially or in worker processes, and stores
-each result the moment it ends.
+"""Executors: run tasks (grid point × validation split) serially or in worker processes, and
+store each result the moment it ends.
 
-A task's result is written to ``trials/<task-id>/result.json`` last, after its history and model,
-so a task whose ``result.json`` exists is finished and is never run again: rerunning an
-interrupted sweep continues it.
+An executor has one method, ``run(tasks, dataset, run, on_event) → {task id: result}``: it runs
+every task not already finished in the run folder and returns the results of all of them, in the
+order given. :class:`LocalExecutor` is the one on this machine; others (a cluster) provide the
+same method.
+
+A task's result is stored in ``trials/<task-id>/`` last, after its history and model (see
+:meth:`mlpsel.store.RunFolder.write_task`), so a task whose result exists is finished and is never
+run again: rerunning an interrupted sweep continues it.
 
 Parallelism is across trials. Each trial's matrix products run on ``blas_threads`` BLAS threads
 (default 1), whatever ``jobs`` is: OpenBLAS rounds differently with a different thread count, so
@@ -11,7 +16,7 @@ fixing it per trial makes the numbers of a trial the same with ``--jobs 1`` or `
 ``jobs × blas_threads`` never above the cores, the workers do not fight over them.
 
 Worker processes are forked, so they share the parent's dataset without loading or copying it.
-Progress is reported as events through ``on_event``; the executor never prints.
+Progress is reported as :mod:`mlpsel.events` through ``on_event``; the executor never prints.
 """
 
 from __future__ import annotations
@@ -30,14 +35,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from mlpsel.data import Dataset
-from mlpsel.errors import MlpselError
-from mlpsel.experiment import run_trial
+from mlpsel.errors import Interrupted, WorkerDied
+from mlpsel.events import EpochFinished, EventHandler, TaskFinished, TaskStarted, ignore
+from mlpsel.experiment import HISTORY_COLUMNS, run_trial
 from mlpsel.nn import EpochRecord
 from mlpsel.search import GridPoint
-from mlpsel.store import RunFolder, write_json, write_rows_csv
-
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_accuracy", "validation_loss",
-                   "validation_accuracy", "learning_rate", "seconds"]
+from mlpsel.store import RunFolder, TaskId
 
 
 @dataclass(frozen=True)
@@ -46,112 +49,72 @@ class Task:
 
     Attributes
     ----------
-    task_id : str
-        Folder name under ``trials/``: the grid point id, plus ``-r<repeat>f<fold>`` in k-fold,
-        or ``refit-<grid point id>`` for the final fit on all training data.
+    id : TaskId
+        Names the task's folder under ``trials/`` (see :class:`mlpsel.store.TaskId`).
     grid_point : GridPoint
     train_index : ndarray of int, shape (n_train,)
         Rows of the training images to train on.
     validation_index : ndarray of int, shape (n_validation,), or None
         Rows to score on; ``None`` for a refit.
-    repeat, fold : int or None
-        Position in a (repeated) k-fold; ``None`` otherwise.
     save_model : bool
         Keep ``model.npz`` (the holdout choice and the refit are the final model).
     epochs : int or None
         Overrides ``training.epochs`` (a refit uses the epochs the folds chose).
     """
 
-    task_id: str
+    id: TaskId
     grid_point: GridPoint
     train_index: np.ndarray
     validation_index: np.ndarray | None
-    repeat: int | None = None
-    fold: int | None = None
     save_model: bool = False
     epochs: int | None = None
 
     @property
+    def task_id(self) -> str:
+        return str(self.id)
+
+    @property
     def total_epochs(self) -> int:
-        return self.epochs or self.grid_point.values["training"]["epochs"]
+        return self.epochs or self.grid_point.spec.training.epochs
 
-
-@dataclass(frozen=True)
-class TaskStarted:
-    task_id: str
-    total_epochs: int
-
-
-@dataclass(frozen=True)
-class EpochFinished:
-    task_id: str
-    record: EpochRecord
-    total_epochs: int
-
-
-@dataclass(frozen=True)
-class TaskFinished:
-    task_id: str
-    result: dict[str, Any]
-    resumed: bool = False
-
-
-Event = TaskStarted | EpochFinished | TaskFinished
-
-
-class Interrupted(MlpselError):
-    """The sweep was stopped (Ctrl-C) before every task finished; finished ones are stored."""
-
-    exit_code = 130
-
-
-class WorkerDied(MlpselError):
-    """A worker process ended without a result; finished trials are stored (exit code 1)."""
-
-    exit_code = 1
+    def result_fields(self) -> dict[str, Any]:
+        """The fields of the result that say which task it is."""
+        return {"task_id": self.task_id, "grid_point_id": self.grid_point.grid_point_id,
+                "grid_point_index": self.grid_point.index, "repeat": self.id.repeat,
+                "fold": self.id.fold, "params": self.grid_point.params}
 
 
 def execute_task(task: Task, dataset: Dataset, run: RunFolder,
-                 on_event: Callable[[Event], None] | None = None,
+                 on_event: EventHandler | None = None,
                  should_stop: Callable[[], bool] | None = None) -> dict[str, Any] | None:
     """Train one task and store its history, model and result; return the result.
 
     Returns ``None``, storing nothing, when ``should_stop`` ended the training early: the task
     is then still to do.
     """
-    emit = on_event or (lambda event: None)
+    emit = on_event or ignore
     emit(TaskStarted(task.task_id, task.total_epochs))
+
+    def on_epoch(record: EpochRecord) -> None:
+        emit(EpochFinished(task.task_id, record.epoch, task.total_epochs, record.train_loss,
+                           record.validation_accuracy))
+
     outcome = run_trial(
-        task.grid_point.values, dataset, task.train_index, task.validation_index,
-        epochs=task.epochs, should_stop=should_stop,
-        on_epoch=lambda record: emit(EpochFinished(task.task_id, record, task.total_epochs)),
+        task.grid_point.spec, dataset, task.train_index, task.validation_index,
+        epochs=task.epochs, should_stop=should_stop, on_epoch=on_epoch,
     )
     if outcome.status == "interrupted":
         return None
-    folder = run.trial_dir(task.task_id)
-    write_rows_csv(folder / "history.csv", outcome.history, HISTORY_COLUMNS)
-    if task.save_model and outcome.network is not None:
-        outcome.network.save(folder / "model.npz")
-    result = {
-        "task_id": task.task_id,
-        "grid_point_id": task.grid_point.grid_point_id,
-        "grid_point_index": task.grid_point.index,
-        "repeat": task.repeat,
-        "fold": task.fold,
-        "params": task.grid_point.params,
-        "status": outcome.status,
-        "error": outcome.error,
-        **outcome.scores,
-    }
-    write_json(run.trial_result(task.task_id), result)
-    emit(TaskFinished(task.task_id, result))
+    result = {**task.result_fields(), "status": outcome.status, "error": outcome.error,
+              **outcome.scores}
+    run.write_task(task.id, result, outcome.history, HISTORY_COLUMNS,
+                   outcome.network if task.save_model else None)
+    emit(TaskFinished(task.task_id, result, refit=task.id.refit))
     return result
 
 
-def run_tasks(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, *, jobs: int = 1,
-              blas_threads: int = 1,
-              on_event: Callable[[Event], None] | None = None) -> dict[str, dict[str, Any]]:
-    """Run every task not already finished in ``run``; return ``task id → result``.
+class LocalExecutor:
+    """Runs tasks on this machine: in this process (``jobs`` 1) or in forked worker processes.
 
     Parameters
     ----------
@@ -159,36 +122,52 @@ def run_tasks(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, *, jobs: 
         Worker processes; 1 runs the tasks in this process.
     blas_threads : int
         BLAS threads for each trial's matrix products.
-
-    Raises
-    ------
-    Interrupted
-        On Ctrl-C, after the workers stopped; every finished task is stored.
     """
-    emit = on_event or (lambda event: None)
-    finished = run.finished_trial_results()
-    results: dict[str, dict[str, Any]] = {}
-    pending = []
-    for task in tasks:
-        if task.task_id in finished:
-            results[task.task_id] = finished[task.task_id]
-            emit(TaskFinished(task.task_id, finished[task.task_id], resumed=True))
+
+    def __init__(self, jobs: int = 1, blas_threads: int = 1) -> None:
+        self.jobs = jobs
+        self.blas_threads = blas_threads
+
+    def __repr__(self) -> str:
+        return f"LocalExecutor(jobs={self.jobs}, blas_threads={self.blas_threads})"
+
+    def run(self, tasks: Sequence[Task], dataset: Dataset, run: RunFolder,
+            on_event: EventHandler | None = None) -> dict[str, dict[str, Any]]:
+        """Run every task not already finished in ``run``; return ``task id → result``.
+
+        Raises
+        ------
+        Interrupted
+            On Ctrl-C, after the workers stopped; every finished task is stored.
+        WorkerDied
+            A worker process ended without a result.
+        """
+        blas_threads = self.blas_threads
+        emit = on_event or ignore
+        finished = run.finished_trial_results()
+        results: dict[str, dict[str, Any]] = {}
+        pending = []
+        for task in tasks:
+            if task.task_id in finished:
+                results[task.task_id] = finished[task.task_id]
+                emit(TaskFinished(task.task_id, finished[task.task_id], refit=task.id.refit,
+                                  resumed=True))
+            else:
+                pending.append(task)
+        # jobs × BLAS threads never above the cores, and never more workers than trials
+        jobs = max(1, min(self.jobs, default_jobs() // blas_threads, len(pending)))
+        if jobs == 1:
+            with threadpool_limits(blas_threads):
+                for task in pending:
+                    try:
+                        results[task.task_id] = execute_task(task, dataset, run, emit)
+                    except KeyboardInterrupt:
+                        raise Interrupted(_interrupted_message(results, tasks)) from None
         else:
-            pending.append(task)
-    # jobs × BLAS threads never above the cores, and never more workers than trials
-    jobs = max(1, min(jobs, default_jobs() // blas_threads, len(pending)))
-    if jobs == 1:
-        with threadpool_limits(blas_threads):
-            for task in pending:
-                try:
-                    results[task.task_id] = execute_task(task, dataset, run, emit)
-                except KeyboardInterrupt:
-                    raise Interrupted(_interrupted_message(results, tasks)) from None
-    else:
-        results.update(_run_in_processes(pending, dataset, run, jobs, blas_threads, emit))
-        if len(results) < len(tasks):
-            raise Interrupted(_interrupted_message(results, tasks))
-    return {task.task_id: results[task.task_id] for task in tasks}
+            results.update(_run_in_processes(pending, dataset, run, jobs, blas_threads, emit))
+            if len(results) < len(tasks):
+                raise Interrupted(_interrupted_message(results, tasks))
+        return {task.task_id: results[task.task_id] for task in tasks}
 
 
 def _interrupted_message(results: dict[str, Any], tasks: Sequence[Task]) -> str:
@@ -215,7 +194,7 @@ def _work(task: Task) -> dict[str, Any] | None:
 
 def _run_in_processes(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, jobs: int,
                       blas_threads: int,
-                      emit: Callable[[Event], None]) -> dict[str, dict[str, Any]]:
+                      emit: EventHandler) -> dict[str, dict[str, Any]]:
     context = multiprocessing.get_context("fork")
     events = context.Queue()
     stop = context.Event()
@@ -262,14 +241,13 @@ def _run_in_processes(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, j
 
 def estimated_cost(task: Task) -> float:
     """Multiply-adds of the trial's training, up to a constant: weights × images × epochs."""
-    values = task.grid_point.values
-    widths = [784, *values["model"]["hidden_layers"], 10]  # only the order matters
+    widths = [784, *task.grid_point.spec.model.hidden_layers, 10]  # only the order matters
     weights = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
     return float(weights * len(task.train_index) * task.total_epochs)
 
 
 def _collect(future: Future, task: Task, run: RunFolder,
-             emit: Callable[[Event], None]) -> dict[str, dict[str, Any]]:
+             emit: EventHandler) -> dict[str, dict[str, Any]]:
     """The result of a finished future; a crashed worker becomes a stored ``failed`` result."""
     try:
         result = future.result()
@@ -280,14 +258,10 @@ def _collect(future: Future, task: Task, run: RunFolder,
             "finished trials are stored: rerun the same command to continue"
         ) from None
     except Exception as error:  # raised outside run_trial's own error handling
-        result = {
-            "task_id": task.task_id, "grid_point_id": task.grid_point.grid_point_id,
-            "grid_point_index": task.grid_point.index, "repeat": task.repeat, "fold": task.fold,
-            "params": task.grid_point.params, "status": "failed",
-            "error": f"{type(error).__name__}: {error}".strip(),
-        }
-        write_json(run.trial_result(task.task_id), result)
-        emit(TaskFinished(task.task_id, result))
+        result = {**task.result_fields(), "status": "failed",
+                  "error": f"{type(error).__name__}: {error}".strip()}
+        run.write_task(task.id, result)
+        emit(TaskFinished(task.task_id, result, refit=task.id.refit))
     return {} if result is None else {task.task_id: result}
 
 

@@ -1,8 +1,9 @@
-"""One trial: the only owner of "split → fit → score".
+"""One trial: the only owner of "fit → score".
 
-A trial takes the resolved settings of one grid point, the training images, and the index arrays
-of its train and validation parts; it builds the network, trains it, and scores it on the
-validation part. :func:`evaluate` scores the chosen network once on the test set.
+A trial takes the spec of one grid point (:class:`mlpsel.search.TrialSpec`), the training images,
+and the index arrays of its train and validation parts; it builds the network, trains it, and
+scores it on the validation part. :func:`evaluate` scores the chosen network once on the test set.
+Nothing here writes a file or draws: the executor stores what a trial returns.
 
 Images are rows here, ``(N, 784)`` uint8, as they are at rest; the network converts each batch to
 columns (see :mod:`mlpsel.nn`).
@@ -19,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlpsel import metrics
-from mlpsel.data import Dataset, load_dataset
+from mlpsel.data import Dataset
 from mlpsel.errors import DivergedError
 from mlpsel.nn import MLP, EpochRecord, fit, make_optimizer
-from mlpsel.splits import holdout_split
+from mlpsel.search import TrainingSpec, TrialSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,56 +31,24 @@ if TYPE_CHECKING:
 TRIAL_STATUSES = ("ok", "failed", "diverged")  # and "interrupted": not stored, to do again
 
 
-def load_run_data(values: dict[str, Any], *, data_dir: str | None = None,
-                  progress: Callable[[str, int, int | None], None] | None = None) -> Dataset:
-    """Load the config's dataset and cut it to ``dataset.train_subset`` / ``test_subset``.
-
-    A subset is a stratified sample drawn with the config's seed, so a smoke run sees every class.
-    """
-    spec = values["dataset"]
-    reference: str | dict = {"path": spec["path"]} if spec["path"] else spec["name"]
-    dataset = load_dataset(reference, data_dir=data_dir, progress=progress)
-    train_images, train_labels = dataset.train_images, dataset.train_labels
-    test_images, test_labels = dataset.test_images, dataset.test_labels
-    seed = values["seed"]
-    if spec["train_subset"] is not None and spec["train_subset"] < len(train_labels):
-        _, keep = holdout_split(train_labels, spec["train_subset"], seed=seed, stratify=True)
-        train_images, train_labels = train_images[keep], train_labels[keep]
-    if spec["test_subset"] is not None and spec["test_subset"] < len(test_labels):
-        _, keep = holdout_split(test_labels, spec["test_subset"], seed=seed, stratify=True)
-        test_images, test_labels = test_images[keep], test_labels[keep]
-    return Dataset(
-        name=dataset.name, train_images=train_images, train_labels=train_labels,
-        test_images=test_images, test_labels=test_labels, class_names=dataset.class_names,
-        source=dataset.source,
-    )
+def build_network(spec: TrialSpec, n_features: int, n_classes: int) -> MLP:
+    """The MLP ``n_features → hidden_layers... → n_classes`` of a trial, initialised from its
+    seed."""
+    model = spec.model
+    layer_sizes = [n_features, *model.hidden_layers, n_classes]
+    return MLP(layer_sizes, hidden_activation=model.activation, output=model.output,
+               dropout=model.dropout, rng=np.random.default_rng([spec.seed, 1]))
 
 
-def holdout_indices(labels: np.ndarray, values: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Split the training labels into (train_index, validation_index) as the config says."""
-    split = values["split"]
-    return holdout_split(labels, split["validation"], seed=values["seed"],
-                         stratify=split["stratify"])
-
-
-def build_network(values: dict[str, Any], n_features: int, n_classes: int) -> MLP:
-    """The MLP a grid point describes, initialised from the config's seed."""
-    model = values["model"]
-    layer_sizes = [n_features, *model["hidden_layers"], n_classes]
-    return MLP(layer_sizes, hidden_activation=model["activation"], output=model["output"],
-               dropout=model["dropout"], rng=np.random.default_rng([values["seed"], 1]))
-
-
-def build_optimizer(values: dict[str, Any]) -> Any:
-    training = values["training"]
-    name = training["optimizer"]
-    options: dict[str, Any] = {"learning_rate": training["learning_rate"],
-                               "weight_decay": training["weight_decay"]}
-    if name == "momentum":
-        options.update(momentum=training["momentum"], nesterov=training["nesterov"])
-    elif name == "adam":
-        options.update(beta1=training["beta1"], beta2=training["beta2"])
-    return make_optimizer(name, **options)
+def build_optimizer(training: TrainingSpec) -> Any:
+    """The optimizer a trial's training settings name, with their hyperparameters."""
+    options: dict[str, Any] = {"learning_rate": training.learning_rate,
+                               "weight_decay": training.weight_decay}
+    if training.optimizer == "momentum":
+        options.update(momentum=training.momentum, nesterov=training.nesterov)
+    elif training.optimizer == "adam":
+        options.update(beta1=training.beta1, beta2=training.beta2)
+    return make_optimizer(training.optimizer, **options)
 
 
 @dataclass
@@ -110,7 +79,7 @@ class TrialOutcome:
 
 
 def run_trial(
-    values: dict[str, Any],
+    spec: TrialSpec,
     dataset: Dataset,
     train_index: np.ndarray,
     validation_index: np.ndarray | None,
@@ -123,8 +92,8 @@ def run_trial(
 
     Parameters
     ----------
-    values : dict
-        The resolved settings of one grid point.
+    spec : TrialSpec
+        The settings of one grid point.
     dataset : Dataset
         Images ``(N, 784)`` uint8 and labels ``(N,)``.
     train_index, validation_index : ndarray of int, shapes (n_train,) and (n_validation,)
@@ -138,7 +107,7 @@ def run_trial(
     TrialOutcome
         A failure is returned with its status and message, never raised.
     """
-    training = values["training"]
+    training = spec.training
     started = time.perf_counter()
     # Both parts are read in place through their row indices (fit's ``rows`` and
     # ``validation_rows``), a batch or a chunk at a time: copies of them would be the largest
@@ -152,16 +121,16 @@ def run_trial(
             on_epoch(record)
 
     try:
-        network = build_network(values, dataset.n_features, dataset.n_classes)
+        network = build_network(spec, dataset.n_features, dataset.n_classes)
         history = fit(
-            network, build_optimizer(values), dataset.train_images, dataset.train_labels,
+            network, build_optimizer(training), dataset.train_images, dataset.train_labels,
             rows=train_index,
-            epochs=epochs or training["epochs"], batch_size=training["batch_size"],
-            rng=np.random.default_rng([values["seed"], 2]),
+            epochs=epochs or training.epochs, batch_size=training.batch_size,
+            rng=np.random.default_rng([spec.seed, 2]),
             X_validation=dataset.train_images if has_validation else None,
             y_validation=dataset.train_labels if has_validation else None,
             validation_rows=validation_index,
-            early_stopping_patience=training["early_stopping_patience"] if has_validation else 0,
+            early_stopping_patience=training.early_stopping_patience if has_validation else 0,
             on_epoch=record_epoch, should_stop=should_stop,
         )
     except DivergedError as error:
@@ -195,6 +164,11 @@ def run_trial(
         if not math.isfinite(scores["validation_loss"]):
             return TrialOutcome("diverged", "validation loss is not finite", history_rows, scores)
     return TrialOutcome("ok", None, history_rows, scores, network)
+
+
+HISTORY_COLUMNS = ("epoch", "train_loss", "train_accuracy", "validation_loss",
+                   "validation_accuracy", "learning_rate", "seconds")
+"""The columns of a trial's history, one row per epoch (see :func:`_record_row`)."""
 
 
 def _record_row(record: EpochRecord) -> dict[str, Any]:
@@ -246,33 +220,8 @@ def evaluate(network: MLP, images: np.ndarray, labels: np.ndarray,
     n_classes = len(class_names)
     confusion = metrics.confusion_matrix(labels, predictions, n_classes)
     summary = metrics.classification_summary(labels, predictions, n_classes)
-    scores = {
-        "test_accuracy": summary["accuracy"],
-        "test_macro_precision": summary["macro_precision"],
-        "test_macro_recall": summary["macro_recall"],
-        "test_macro_f1": summary["macro_f1"],
-    }
+    scores = {f"test_{name}": summary[name] for name in metrics.TEST_SCORES if name != "loss"}
     if network.output == "softmax":
         scores["test_loss"] = metrics.log_loss(labels, probabilities)
     return Evaluation(probabilities, predictions, labels, confusion,
                       metrics.per_class_table(confusion, class_names), scores)
-
-
-def predictions_frame(evaluation: Evaluation, class_names: tuple[str, ...]) -> pd.DataFrame:
-    """``best/predictions.csv``: test index, true and predicted label, each class's probability."""
-    import pandas as pd
-    frame = pd.DataFrame({
-        "test_index": np.arange(len(evaluation.labels)),
-        "true_label": evaluation.labels,
-        "predicted_label": evaluation.predictions,
-    })
-    for k, name in enumerate(class_names):
-        frame[f"probability_{name}"] = evaluation.probabilities[:, k]
-    return frame
-
-
-def confusion_frame(confusion: np.ndarray, class_names: tuple[str, ...]) -> pd.DataFrame:
-    """``best/confusion_matrix.csv``: rows actual, columns predicted, labelled by class name."""
-    import pandas as pd
-    return pd.DataFrame(confusion, index=pd.Index(class_names, name="actual"),
-                        columns=pd.Index(class_names, name="predicted"))

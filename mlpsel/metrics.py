@@ -16,6 +16,7 @@ mistakes, and raise ``ValueError``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "SCORES",
+    "TEST_SCORES",
+    "VALIDATION_SCORES",
+    "Score",
     "accuracy_score",
     "average_precision_score",
     "classification_summary",
@@ -35,6 +40,30 @@ __all__ = [
     "precision_recall_f1",
     "summary_from_confusion",
 ]
+
+
+@dataclass(frozen=True)
+class Score:
+    """A score mlpsel reports: its name in columns and files, its label, its direction."""
+
+    name: str
+    label: str
+    higher_is_better: bool
+
+
+# The one table of score names. Columns and files prefix them with the data they were measured
+# on: ``validation_accuracy``, ``mean_validation_loss``, ``test_macro_f1``.
+SCORES: dict[str, Score] = {score.name: score for score in (
+    Score("accuracy", "accuracy", True),
+    Score("macro_precision", "macro precision", True),
+    Score("macro_recall", "macro recall", True),
+    Score("macro_f1", "macro F1", True),
+    Score("loss", "loss", False),
+)}
+# What every trial reports on its validation part, in the order of the results columns.
+VALIDATION_SCORES = ("accuracy", "loss", "macro_f1")
+# What the chosen network reports on the test set, in the order of ``summary.json``.
+TEST_SCORES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "loss")
 
 
 def _as_label_pair(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,10 @@
-"""Search spaces: a grid of settings → the list of grid points (trial configs) with stable ids.
+"""Search spaces: a grid of settings → grid points, each a frozen trial spec with a stable id.
 
 The grid is the cartesian product of the ``search`` lists, keys sorted so the order never depends
 on how the YAML file was written. Each grid point has an id that is a hash of its settings in
 canonical JSON, so the same settings get the same id in every run (this is what resume relies on).
+A grid point's :class:`TrialSpec` is everything one trial needs to know: the seed, the network and
+its training, as typed, frozen values.
 """
 
 from __future__ import annotations
@@ -30,6 +32,55 @@ def stable_id(value: Any, length: int = 8) -> str:
 
 
 @dataclass(frozen=True)
+class ModelSpec:
+    """The network of a trial: ``n_0 → hidden_layers... → n_L``, see :class:`mlpsel.nn.MLP`."""
+
+    hidden_layers: tuple[int, ...]
+    activation: str
+    output: str
+    dropout: float
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """How a trial trains its network (the ``training`` section of a config)."""
+
+    epochs: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    nesterov: bool
+    beta1: float
+    beta2: float
+    weight_decay: float
+    early_stopping_patience: int
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """Everything one trial needs besides its data: seed, network, training."""
+
+    seed: int
+    model: ModelSpec
+    training: TrainingSpec
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> TrialSpec:
+        """The spec of resolved config values (every key present, as :mod:`mlpsel.config`
+        guarantees)."""
+        model = values["model"]
+        return cls(
+            seed=values["seed"],
+            model=ModelSpec(hidden_layers=tuple(model["hidden_layers"]),
+                            activation=model["activation"], output=model["output"],
+                            dropout=model["dropout"]),
+            training=TrainingSpec(**{name: values["training"][name]
+                                     for name in TrainingSpec.__dataclass_fields__}),
+        )
+
+
+@dataclass(frozen=True)
 class GridPoint:
     """One point of the grid.
 
@@ -41,14 +92,14 @@ class GridPoint:
         ``"<index:03d>-<hash of params>"``; sorts in grid order and is stable across runs.
     params : dict
         The searched settings of this point, dotted key → value.
-    values : dict
-        The complete config values with ``params`` applied (``search`` emptied).
+    spec : TrialSpec
+        The trial the config describes with ``params`` applied.
     """
 
     index: int
     grid_point_id: str
     params: dict[str, Any]
-    values: dict[str, Any]
+    spec: TrialSpec
 
 
 class ParameterGrid:
@@ -88,5 +139,6 @@ def grid_points(config: Config) -> list[GridPoint]:
         values = copy.deepcopy(base)
         for key, value in params.items():
             set_dotted(values, key, copy.deepcopy(value))
-        points.append(GridPoint(index, f"{index:03d}-{stable_id(params)}", params, values))
+        points.append(GridPoint(index, f"{index:03d}-{stable_id(params)}", params,
+                                TrialSpec.from_values(values)))
     return points

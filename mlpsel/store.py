@@ -1,18 +1,28 @@
-"""The run folder ``runs/<run-id>/``: ids, atomic writes, listing and safe lookup.
+"""The run folder ``runs/<run-id>/``: the only module that spells its paths and file names.
 
-This is the only module that knows the layout of a run folder::
+Layout::
 
     runs/20261128-143005-quickstart-3f2a/
-      run.json                 command, start time, status (running/finished/failed/interrupted)
+      run.json                 command, start time, status (running/finished/failed/interrupted),
+                               pid and host while running, the identity resume matches
       config.yaml              the fully resolved config
       env.json                 Python, NumPy, BLAS, CPU, seed, git commit
-      trials.csv               one row per trial (holdout) · cv_results.csv (k-fold)
-      trials/<trial-id>/       history.csv, result.json (written last: the trial is done), model.npz
+      trials.csv               one row per trial (holdout: per grid point, ranked; k-fold: per task)
+      cv_results.csv           k-fold: one row per grid point (scikit-learn's cv_results_ columns)
+      folds.npz                k-fold: the fold of every training image in every repeat
+      trials/<task-id>/        history.csv, model.npz (when kept), result.json (written last:
+                               the task is done)
       best/                    model.npz, predictions.csv, confusion_matrix.csv, per_class.csv
-      learning_curves.png, confusion_matrix.png, summary.json
+      learning_curves.png, confusion_matrix.png, cv_spread.png, summary.json, report.html
 
-Every file is written to a temporary file in the same folder and renamed into place, so a reader
-never sees half a file and an interrupted run never leaves one.
+Task ids (:class:`TaskId`) name the folders under ``trials/``: the grid point id for a holdout
+trial, ``<grid point id>-r<repeat>f<fold>`` for a k-fold task, ``refit-<grid point id>`` for the
+final fit of the chosen grid point on all training data.
+
+Every file is written through :mod:`mlpsel.atomic`: a reader never sees half a file, an
+interrupted run never leaves one, and files get the user's normal permissions. Resume (finding
+the run an interrupted command should continue) and process liveness live here too, since both
+are questions about run folders.
 """
 
 from __future__ import annotations
@@ -21,20 +31,48 @@ import csv
 import json
 import math
 import os
+import platform
 import re
 import secrets
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import socket
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
-from mlpsel.errors import RunNotFound
+import numpy as np
+
+from mlpsel.atomic import atomic_open, write_text
+from mlpsel.config import Config, leaf_keys
+from mlpsel.errors import ConfigError, DataError, RunNotFound
+from mlpsel.nn import MLP
+from mlpsel.search import stable_id
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[A-Za-z0-9_.-]+-[0-9a-f]{4}$")
 RUN_MARKER = "run.json"
+TRIALS_FOLDER = "trials"
+BEST_FOLDER = "best"
+MODEL_FILE = "model.npz"
+HISTORY_FILE = "history.csv"
+RESULT_FILE = "result.json"
+
+# The results tables a strategy writes, by name (see :meth:`RunFolder.table`).
+TRIALS_TABLE = "trials"
+CV_RESULTS_TABLE = "cv_results"
+TABLES = (TRIALS_TABLE, CV_RESULTS_TABLE)
+
+# The figures of a run, by name (see :meth:`RunFolder.figure`).
+LEARNING_CURVES_FIGURE = "learning_curves"
+CONFUSION_MATRIX_FIGURE = "confusion_matrix"
+CV_SPREAD_FIGURE = "cv_spread"
+FIGURES = (LEARNING_CURVES_FIGURE, CONFUSION_MATRIX_FIGURE, CV_SPREAD_FIGURE)
 
 
 def default_runs_dir() -> Path:
@@ -50,36 +88,7 @@ def new_run_id(name: str, now: datetime | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Atomic writes
-
-
-@contextmanager
-def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success rename it onto ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
-    try:
-        binary = "b" in mode
-        encoding, newline = (None, None) if binary else ("utf-8", "")
-        with os.fdopen(descriptor, mode, encoding=encoding, newline=newline) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_text(path: Path, text: str) -> None:
-    with atomic_open(path, "w") as f:
-        f.write(text)
-
-
-def write_bytes(path: Path, data: bytes) -> None:
-    with atomic_open(path, "wb") as f:
-        f.write(data)
+# Writing and reading files (all atomic)
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -133,13 +142,72 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def save_model(path: Path, network: MLP) -> None:
+    """Write ``network`` to ``path`` (.npz: ``W1..WL``, ``b1..bL``, ``metadata``) atomically."""
+    with atomic_open(path, "wb") as file:
+        np.savez(file, **network.to_arrays())
+
+
+def load_model(path: Path) -> MLP:
+    """Read a network :func:`save_model` wrote; :class:`DataError` (one line) if it cannot."""
+    try:
+        with np.load(path, allow_pickle=False) as file:
+            return MLP.from_arrays(file)
+    except FileNotFoundError:
+        raise DataError(f"{path}: model file not found") from None
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+            ConfigError) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise DataError(f"{path}: not a readable mlpsel model file ({reason})") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Task ids
+
+
+_FOLD_TASK = re.compile(r"^(?P<grid_point>.+)-r(?P<repeat>\d+)f(?P<fold>\d+)$")
+_REFIT_PREFIX = "refit-"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class TaskId:
+    """The name of one task: a grid point, where it was validated, or that it is the refit.
+
+    ``str(task_id)`` is its folder name under ``trials/``; :meth:`parse` reads one back.
+    """
+
+    grid_point_id: str
+    repeat: int | None = None
+    fold: int | None = None
+    refit: bool = False
+
+    def __str__(self) -> str:
+        if self.refit:
+            return f"{_REFIT_PREFIX}{self.grid_point_id}"
+        if self.fold is not None:
+            return f"{self.grid_point_id}-r{self.repeat or 0}f{self.fold}"
+        return self.grid_point_id
+
+    @classmethod
+    def parse(cls, text: str) -> TaskId:
+        """The task id whose folder name is ``text``."""
+        if text.startswith(_REFIT_PREFIX):
+            return cls(text.removeprefix(_REFIT_PREFIX), refit=True)
+        match = _FOLD_TASK.match(text)
+        if match:
+            return cls(match.group("grid_point"), int(match.group("repeat")),
+                       int(match.group("fold")))
+        return cls(text)
+
+
 # ---------------------------------------------------------------------------------------------
 # The run folder
 
 
 @dataclass(frozen=True)
 class RunFolder:
-    """Paths inside one run folder."""
+    """One run folder: its paths, and reading and writing its files."""
 
     path: Path
 
@@ -147,6 +215,7 @@ class RunFolder:
     def run_id(self) -> str:
         return self.path.name
 
+    # -- paths ---------------------------------------------------------------------------------
     @property
     def run_json(self) -> Path:
         return self.path / RUN_MARKER
@@ -160,40 +229,106 @@ class RunFolder:
         return self.path / "env.json"
 
     @property
-    def trials_csv(self) -> Path:
-        return self.path / "trials.csv"
-
-    @property
-    def cv_results_csv(self) -> Path:
-        return self.path / "cv_results.csv"
+    def summary_json(self) -> Path:
+        return self.path / "summary.json"
 
     @property
     def folds_npz(self) -> Path:
         return self.path / "folds.npz"
 
     @property
-    def summary_json(self) -> Path:
-        return self.path / "summary.json"
+    def report_html(self) -> Path:
+        return self.path / "report.html"
+
+    def table(self, name: str) -> Path:
+        """``trials.csv`` or ``cv_results.csv`` (names in :data:`TABLES`)."""
+        if name not in TABLES:
+            raise ValueError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
+        return self.path / f"{name}.csv"
+
+    @property
+    def trials_csv(self) -> Path:
+        return self.table(TRIALS_TABLE)
+
+    @property
+    def cv_results_csv(self) -> Path:
+        return self.table(CV_RESULTS_TABLE)
+
+    def figure(self, name: str) -> Path:
+        """``<name>.png`` for a name in :data:`FIGURES`."""
+        if name not in FIGURES:
+            raise ValueError(f"unknown figure {name!r}; known: {', '.join(FIGURES)}")
+        return self.path / f"{name}.png"
 
     @property
     def best_dir(self) -> Path:
-        return self.path / "best"
+        return self.path / BEST_FOLDER
 
-    def trial_dir(self, trial_id: str) -> Path:
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", trial_id):
-            raise ValueError(f"unsafe trial id {trial_id!r}")
-        return self.path / "trials" / trial_id
+    @property
+    def best_model(self) -> Path:
+        return self.best_dir / MODEL_FILE
 
-    def trial_result(self, trial_id: str) -> Path:
-        return self.trial_dir(trial_id) / "result.json"
+    @property
+    def predictions_csv(self) -> Path:
+        return self.best_dir / "predictions.csv"
 
+    @property
+    def confusion_matrix_csv(self) -> Path:
+        return self.best_dir / "confusion_matrix.csv"
+
+    @property
+    def per_class_csv(self) -> Path:
+        return self.best_dir / "per_class.csv"
+
+    @property
+    def trials_dir(self) -> Path:
+        return self.path / TRIALS_FOLDER
+
+    def trial_dir(self, task_id: str | TaskId) -> Path:
+        name = str(task_id)
+        if not _SAFE_NAME.fullmatch(name):
+            raise ValueError(f"unsafe trial id {name!r}")
+        return self.trials_dir / name
+
+    def trial_result(self, task_id: str | TaskId) -> Path:
+        return self.trial_dir(task_id) / RESULT_FILE
+
+    def trial_history(self, task_id: str | TaskId) -> Path:
+        return self.trial_dir(task_id) / HISTORY_FILE
+
+    def trial_model(self, task_id: str | TaskId) -> Path:
+        return self.trial_dir(task_id) / MODEL_FILE
+
+    # -- tasks ---------------------------------------------------------------------------------
     def finished_trial_results(self) -> dict[str, dict[str, Any]]:
-        """``trial id → result.json`` for every trial whose result was stored."""
+        """``task id → result.json`` for every task whose result was stored."""
         results = {}
-        for result_path in sorted((self.path / "trials").glob("*/result.json")):
+        for result_path in sorted(self.trials_dir.glob(f"*/{RESULT_FILE}")):
             results[result_path.parent.name] = read_json(result_path)
         return results
 
+    def stored_histories(self) -> list[Path]:
+        """The ``history.csv`` of every task that wrote one, in task-id order."""
+        return sorted(self.trials_dir.glob(f"*/{HISTORY_FILE}"))
+
+    def write_task(self, task_id: str | TaskId, result: Mapping[str, Any],
+                   history: Iterable[Mapping[str, Any]] | None = None,
+                   history_columns: Sequence[str] = (), network: MLP | None = None) -> None:
+        """Store a finished task: its history and model first, ``result.json`` last (a task
+        whose ``result.json`` exists is done and never run again)."""
+        if history is not None:
+            write_rows_csv(self.trial_history(task_id), history, history_columns)
+        if network is not None:
+            save_model(self.trial_model(task_id), network)
+        write_json(self.trial_result(task_id), dict(result))
+
+    def read_histories(self, task_ids: Iterable[str | TaskId]) -> dict[str, pd.DataFrame]:
+        """``task id → history.csv`` as a DataFrame."""
+        import pandas as pd
+
+        return {str(task_id): pd.read_csv(self.trial_history(task_id)) for task_id in task_ids}
+
+    # -- run.json --------------------------------------------------------------------------------
     def read_run_info(self) -> dict[str, Any]:
         return read_json(self.run_json) if self.run_json.is_file() else {}
 
@@ -202,6 +337,47 @@ class RunFolder:
         info.update(fields)
         write_json(self.run_json, info)
         return info
+
+    # -- what a strategy and the pipeline write ------------------------------------------------
+    def write_folds(self, assignment: np.ndarray, labels: np.ndarray) -> None:
+        """``folds.npz``: ``fold_assignment`` (repeats, N) — the fold of every training image in
+        every repeat — and the ``labels`` (N,) it was made from."""
+        with atomic_open(self.folds_npz, "wb") as f:
+            np.savez(f, fold_assignment=assignment, labels=labels)
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        write_csv(self.table(name), frame)
+
+    def write_best(self, network: MLP, probabilities: np.ndarray, predictions: np.ndarray,
+                   labels: np.ndarray, confusion: np.ndarray, per_class: pd.DataFrame,
+                   class_names: Sequence[str]) -> None:
+        """``best/``: the chosen network and its one scoring on the test set.
+
+        Parameters
+        ----------
+        probabilities : ndarray, shape (N, K)
+        predictions, labels : ndarray of int, shape (N,)
+        confusion : ndarray of int, shape (K, K)
+            ``C[i, j]``: test images of class i predicted as j.
+        per_class : DataFrame
+            class, precision, recall, f1, support.
+        """
+        import pandas as pd
+
+        save_model(self.best_model, network)
+        frame = pd.DataFrame({"test_index": np.arange(len(labels)), "true_label": labels,
+                              "predicted_label": predictions})
+        for k, name in enumerate(class_names):
+            frame[f"probability_{name}"] = probabilities[:, k]
+        write_csv(self.predictions_csv, frame)
+        write_csv(self.confusion_matrix_csv,
+                  pd.DataFrame(confusion, index=pd.Index(list(class_names), name="actual"),
+                               columns=pd.Index(list(class_names), name="predicted")),
+                  index=True)
+        write_csv(self.per_class_csv, per_class)
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        write_json(self.summary_json, dict(summary))
 
 
 def create_run(runs_dir: Path, name: str, command: str, argv: list[str] | None = None) -> RunFolder:
@@ -266,3 +442,161 @@ def resolve_run(reference: str, runs_dir: Path) -> RunFolder:
         f"no run '{reference}' in {runs_dir}/; give a run id, a unique prefix, 'latest' or a run "
         "folder path ('mlpsel runs' lists them)"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The environment (env.json)
+
+
+def environment_info(seed: int, blas_threads: int, jobs: int) -> dict[str, Any]:
+    """Python, NumPy and BLAS versions, CPU, seed and git commit, for ``env.json``."""
+    from threadpoolctl import threadpool_info
+
+    return {
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "blas": [
+            {k: pool.get(k) for k in ("internal_api", "version", "num_threads", "architecture")}
+            for pool in threadpool_info()
+        ],
+        "blas_threads_per_trial": blas_threads,
+        "jobs": jobs,
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "seed": seed,
+        "git_commit": _git_commit(),
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str | None:
+    try:
+        completed = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                   timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (completed.stdout.strip() or None) if completed.returncode == 0 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Resume: which run an interrupted command continues
+
+
+def process_alive(pid: Any, host: Any) -> bool | None:
+    """Whether process ``pid`` on ``host`` still runs; None when this host cannot tell (another
+    host, or no pid recorded)."""
+    if not isinstance(pid, int) or not pid or host != socket.gethostname():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: the process exists under another user
+        return True
+    return True
+
+
+def run_identity(command: str, config: Config, blas_threads: int) -> str:
+    """What must match for a run to be continued: command, resolved config, BLAS threads."""
+    return stable_id({"command": command, "config": config.values, "blas_threads": blas_threads},
+                     length=16)
+
+
+def _flatten(values: dict[str, Any]) -> dict[str, Any]:
+    flat = {key: _get(values, key) for key in leaf_keys()}
+    for key, candidates in values.get("search", {}).items():
+        flat[f"search.{key}"] = candidates
+    return flat
+
+
+def _get(values: dict[str, Any], dotted: str) -> Any:
+    node: Any = values
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def config_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``key: old → new`` for every setting that differs."""
+    old_flat, new_flat = _flatten(old), _flatten(new)
+    return [f"{key}: {old_flat.get(key)!r} → {new_flat.get(key)!r}"
+            for key in sorted(set(old_flat) | set(new_flat))
+            if old_flat.get(key) != new_flat.get(key)]
+
+
+def find_run_to_continue(runs_dir: Path, command: str, config: Config, blas_threads: int,
+                         resume: str | None) -> RunFolder | None:
+    """The run to continue: ``resume`` if given (refused if its config differs), else the newest
+    unfinished run of the same command and config whose process is gone; ``None`` for a new run.
+    """
+    import yaml
+
+    identity = run_identity(command, config, blas_threads)
+    if resume is not None:
+        run = resolve_run(resume, runs_dir)
+        info = run.read_run_info()
+        if info.get("command") != command:
+            raise ConfigError(f"run {run.run_id} is a '{info.get('command')}' run; resume it "
+                              f"with 'mlpsel {info.get('command')}'", key="--resume")
+        if info.get("identity") != identity:
+            stored = {}
+            if run.config_yaml.is_file():
+                stored = yaml.safe_load(run.config_yaml.read_text(encoding="utf-8"))
+            differences = config_differences(stored or {}, config.values)
+            if info.get("blas_threads") != blas_threads:
+                differences.append(f"--blas-threads: {info.get('blas_threads')} → {blas_threads}")
+            raise ConfigError(
+                f"run {run.run_id} was made with other settings, so its trials cannot be reused: "
+                + "; ".join(differences[:6]) + (" …" if len(differences) > 6 else "")
+                + ". Drop --resume to start a new run", key="--resume")
+        return run
+    for run in list_runs(runs_dir):
+        info = run.read_run_info()
+        if (info.get("identity") == identity and info.get("status") in ("running", "interrupted")
+                and not process_alive(info.get("pid"), info.get("host"))):
+            return run
+    return None
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """A run folder ready for work: new or ``continued``, with what ``run.json`` (``info``) and
+    ``env.json`` (``environment``) now hold."""
+
+    run: RunFolder
+    continued: bool
+    info: dict[str, Any]
+    environment: dict[str, Any]
+
+
+def start_or_continue(runs_dir: Path, command: str, config: Config, *, resume: str | None,
+                      blas_threads: int, jobs: int, argv: list[str] | None, dataset: str,
+                      details: Mapping[str, Any]) -> RunStart:
+    """Make a new run folder or take the one to continue; write ``env.json`` and record this
+    process in ``run.json``."""
+    run = find_run_to_continue(runs_dir, command, config, blas_threads, resume)
+    continued = run is not None
+    if run is None:
+        run = create_run(runs_dir, config.name, command, argv)
+        write_text(run.config_yaml, config.to_yaml())
+    environment = environment_info(config.values["seed"], blas_threads, jobs)
+    write_json(run.env_json, environment)
+    info = run.update_run_info(
+        status="running", identity=run_identity(command, config, blas_threads),
+        blas_threads=blas_threads, jobs=jobs, pid=os.getpid(), host=socket.gethostname(),
+        dataset=dataset, continued=continued, **details,
+    )
+    return RunStart(run, continued, info, environment)

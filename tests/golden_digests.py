@@ -38,8 +38,10 @@ def environment_key() -> dict[str, str]:
     import numpy as np
     from threadpoolctl import threadpool_info
 
+    # NumPy's own BLAS (scikit-learn's SciPy may have loaded another into the process)
     blas = sorted(f"{pool.get('internal_api')} {pool.get('version')} {pool.get('architecture')}"
-                  for pool in threadpool_info() if pool.get("user_api") == "blas")
+                  for pool in threadpool_info() if pool.get("user_api") == "blas"
+                  and "numpy" in str(pool.get("filepath")))
     return {"numpy": np.__version__, "matplotlib": matplotlib.__version__,
             "blas": "; ".join(blas)}
 

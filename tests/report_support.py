@@ -30,8 +30,8 @@ _trained: dict[str, Path] = {}
 def holdout_run(base: Path) -> Path:
     """The session's real holdout run folder (trained on first use, read-only afterwards)."""
     if "holdout" not in _trained:
+        from mlpsel import run_holdout
         from mlpsel.config import load_config
-        from mlpsel.selection import run_holdout
 
         result = run_holdout(load_config(QUICKSTART, REPORT_OVERRIDES),
                              runs_dir=base / "trained-runs", argv=["train", "quickstart.yaml"])
@@ -42,8 +42,8 @@ def holdout_run(base: Path) -> Path:
 def cv_run(base: Path) -> Path:
     """The session's real k-fold run folder (``mlpsel cv``, 3 folds, same grid as above)."""
     if "cv" not in _trained:
+        from mlpsel import run_cv
         from mlpsel.config import load_config
-        from mlpsel.selection import run_cv
 
         result = run_cv(load_config(QUICKSTART, [*REPORT_OVERRIDES, f"cv.folds={CV_FOLDS}"]),
                         runs_dir=base / "trained-runs", argv=["cv", "quickstart.yaml"])

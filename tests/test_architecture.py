@@ -1,7 +1,11 @@
 """Imports point one way: from the CLI down to the network and the data, never back.
 
-Each module is read with ``ast`` (nothing is imported) and may import only modules of a lower
-layer, or of its own package (``mlpsel.nn.*`` among themselves, for instance).
+Each module is read with ``ast`` (nothing is imported; imports inside functions and under
+``TYPE_CHECKING`` count too) and may import only modules of a lower layer, or of its own
+package (``mlpsel.nn.*`` among themselves, for instance). On top of the order, the never-list:
+the math knows no files, screen or scheduling; data knows no screen; splits and metrics work on
+labels, not networks; a report never trains; storage and a trial know no screen; the pipeline
+never imports a report; nothing below the CLI prints.
 """
 
 from __future__ import annotations
@@ -15,20 +19,47 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlpsel"
 
 # Lowest first. A module belongs to the longest name here that prefixes it.
 LAYERS = [
-    ["mlpsel.errors"],
-    ["mlpsel.nn", "mlpsel.data", "mlpsel.splits", "mlpsel.metrics", "mlpsel.report.plots"],
-    ["mlpsel.config", "mlpsel.store"],
+    ["mlpsel.version", "mlpsel.errors", "mlpsel.events", "mlpsel.atomic"],
+    ["mlpsel.nn", "mlpsel.data", "mlpsel.splits", "mlpsel.metrics"],
+    ["mlpsel.config"],
     ["mlpsel.search"],
-    ["mlpsel.experiment"],
+    ["mlpsel.experiment", "mlpsel.results", "mlpsel.store"],
     ["mlpsel.executor"],
-    ["mlpsel.selection", "mlpsel.report.progress", "mlpsel.report.loading"],
-    ["mlpsel.report.terminal", "mlpsel.report.markdown", "mlpsel.report.json_report",
-     "mlpsel.report.html"],
+    ["mlpsel.strategies.base"],
+    ["mlpsel.strategies"],
+    ["mlpsel.study"],
+    ["mlpsel.report.plots", "mlpsel.report.loading"],
+    ["mlpsel.report.figures", "mlpsel.report.terminal", "mlpsel.report.markdown",
+     "mlpsel.report.json_report", "mlpsel.report.html"],
     ["mlpsel.report.runs"],
+    ["mlpsel.report"],
+    ["mlpsel.progress"],
     ["mlpsel.cli"],
     ["mlpsel.__main__", "mlpsel"],
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+
+SCREEN = ("rich", "matplotlib", "typer", "mlpsel.report", "mlpsel.progress", "mlpsel.cli")
+FILES = ("os.path", "pathlib", "tempfile", "shutil", "zipfile", "csv", "mlpsel.atomic",
+         "mlpsel.store", "mlpsel.data")
+SCHEDULING = ("multiprocessing", "concurrent", "threading", "dask", "mlpsel.executor",
+              "mlpsel.study", "mlpsel.strategies")
+TRAINING = ("mlpsel.nn", "mlpsel.experiment", "mlpsel.executor", "mlpsel.strategies",
+            "mlpsel.study")
+PIPELINE = ("mlpsel.experiment", "mlpsel.results", "mlpsel.store", "mlpsel.executor",
+            "mlpsel.strategies", "mlpsel.study")
+NEVER = [
+    # (modules, what they may never import, why)
+    (("mlpsel.nn",), FILES + SCREEN + SCHEDULING, "the math knows no files, screen or scheduling"),
+    (("mlpsel.data",), SCREEN, "data knows no screen"),
+    (("mlpsel.splits", "mlpsel.metrics"), ("mlpsel.nn", "mlpsel.experiment"),
+     "splits and metrics work on labels, not networks"),
+    (("mlpsel.report",), TRAINING, "a report never trains"),
+    (("mlpsel.store",), SCREEN, "storage knows no screen"),
+    (("mlpsel.experiment",), SCREEN, "a trial knows no screen"),
+    (PIPELINE, SCREEN, "the pipeline never imports a report"),
+]
+MAY_PRINT = ("mlpsel.cli", "mlpsel.progress")
 
 
 def module_name(path: Path) -> str:
@@ -42,31 +73,79 @@ def owner(name: str) -> str:
 
 
 def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports (mlpsel's own and third-party), by full name."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mlpsel"):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             folder = PACKAGE.parent / node.module.replace(".", "/")
             for alias in node.names:  # ``from mlpsel.report import plots`` imports a module
                 is_module = (folder / f"{alias.name}.py").exists() or (folder / alias.name).is_dir()
                 names.add(f"{node.module}.{alias.name}" if is_module else node.module)
         elif isinstance(node, ast.Import):
-            names.update(a.name for a in node.names if a.name.startswith("mlpsel"))
+            names.update(alias.name for alias in node.names)
     return names
 
 
+def within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
 MODULES = sorted(PACKAGE.rglob("*.py"))
+IDS = [str(p.relative_to(PACKAGE.parent)) for p in MODULES]
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE.parent)))
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
 def test_imports_point_down(path):
     importer = owner(module_name(path))
     for imported in imported_modules(path):
+        if not imported.startswith("mlpsel"):
+            continue
         target = owner(imported)
         if target == importer or importer == "mlpsel":
             continue
         assert RANK[target] < RANK[importer], f"{importer} imports {imported} (a higher layer)"
 
 
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_never_list(path):
+    name = module_name(path)
+    for modules, forbidden, why in NEVER:
+        if not within(name, modules):
+            continue
+        for imported in imported_modules(path):
+            if within(imported, modules):
+                continue  # a package among its own modules
+            assert not within(imported, forbidden), f"{name} imports {imported}: {why}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_nothing_below_the_cli_prints(path):
+    if within(module_name(path), MAY_PRINT):
+        return
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id != "print", f"{module_name(path)} prints (line {node.lineno})"
+        if isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr"):
+            assert not (isinstance(node.value, ast.Name) and node.value.id == "sys"), (
+                f"{module_name(path)} writes to sys.{node.attr} (line {node.lineno})")
+
+
 def test_every_module_has_a_layer():
     for path in MODULES:
         assert owner(module_name(path)) in RANK
+
+
+def test_the_layers_are_the_ones_the_rules_name():
+    """A rule that names a module that does not exist would hold vacuously."""
+    names = {module_name(path) for path in MODULES}
+    for modules, forbidden, _ in NEVER:
+        for prefix in modules + tuple(f for f in forbidden if f.startswith("mlpsel")):
+            assert any(within(name, (prefix,)) for name in names), prefix
+    # and the never-list does catch a forbidden import
+    tree = "from mlpsel.executor import LocalExecutor\n"
+    fake = PACKAGE.parent / "tests_never_probe.py"
+    try:
+        fake.write_text(tree)
+        assert "mlpsel.executor" in imported_modules(fake)
+    finally:
+        fake.unlink()

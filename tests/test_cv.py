@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from mlpsel import run_cv
 from mlpsel.cli import app
 from mlpsel.config import load_config
 from mlpsel.errors import ConfigError
-from mlpsel.selection import cv_frame, run_cv
+from mlpsel.results import grid_point_rows
 from tests.conftest import MNIST_CONFIG, QUICKSTART
 
 CV_OVERRIDES = [
@@ -95,28 +96,22 @@ def test_cv_results_mean_and_std_are_those_of_the_folds(cv_run):
 
 def test_mean_std_arithmetic_by_hand():
     """Three folds with accuracies 0.5, 0.7, 0.9: mean 0.7, population std sqrt(0.08/3)."""
-    from mlpsel.config import config_from_mapping
-    from mlpsel.executor import Task
-    from mlpsel.search import ParameterGrid, grid_points
-
-    config = config_from_mapping({"dataset": "mnist-mini",
-                                  "search": {"training.learning_rate": [0.1, 0.2]}})
-    points = grid_points(config)
-    tasks = {p.grid_point_id: [Task(f"{p.grid_point_id}-r0f{k}", p, np.arange(2), np.arange(2),
-                                    repeat=0, fold=k) for k in range(3)] for p in points}
-    results = {}
-    for p, accuracies, status in ((points[0], [0.5, 0.7, 0.9], "ok"),
-                                  (points[1], [0.99, None, 0.99], "diverged")):
+    results = []
+    for index, (grid_point, accuracies, status) in enumerate(
+            (("000-a", [0.5, 0.7, 0.9], "ok"), ("001-b", [0.99, None, 0.99], "diverged"))):
         for k, accuracy in enumerate(accuracies):
-            fold_status = status if accuracy is None else "ok"
-            results[f"{p.grid_point_id}-r0f{k}"] = {
-                "task_id": f"{p.grid_point_id}-r0f{k}", "status": fold_status,
+            results.append({
+                "task_id": f"{grid_point}-r0f{k}", "grid_point_id": grid_point,
+                "grid_point_index": index, "repeat": 0, "fold": k,
+                "params": {"training.learning_rate": 0.1 * (index + 1)},
+                "status": status if accuracy is None else "ok",
                 "error": "loss became nan" if accuracy is None else None,
                 "validation_accuracy": accuracy, "validation_loss": 1.0,
                 "validation_macro_f1": accuracy, "fit_seconds": 1.0, "best_epoch": 3,
-            }
-    frame = cv_frame(points, tasks, results, "validation_accuracy",
-                     ParameterGrid(config.search))
+            })
+    frame = pd.DataFrame(grid_point_rows(reversed(results), n_splits=3, folds=3))
+    assert list(frame["trial_id"]) == ["000-a", "001-b"]  # grid order, whatever the input order
+    assert [frame.loc[0, f"split{k}_validation_accuracy"] for k in range(3)] == [0.5, 0.7, 0.9]
     assert frame.loc[0, "mean_validation_accuracy"] == pytest.approx(0.7)
     assert frame.loc[0, "std_validation_accuracy"] == pytest.approx(np.sqrt(0.08 / 3))
     # a grid point with a diverged fold is not ranked above a complete one, and says why
@@ -284,13 +279,13 @@ def test_full_mnist_cv_smoke(tmp_path, full_mnist_dir):
 
 
 def test_refit_epochs_follow_the_folds_only_with_early_stopping():
-    from mlpsel.selection import refit_epochs
+    from mlpsel.strategies.kfold import refit_epochs
 
-    values = load_config(QUICKSTART, ["training.epochs=20"]).values
-    assert refit_epochs(values, [3, 4, 6]) == 20  # early stopping off: the configured epochs
-    values["training"]["early_stopping_patience"] = 2
-    assert refit_epochs(values, [3, 4, 6]) == 4  # the mean best epoch of the folds, rounded
-    assert refit_epochs(values, [1, 1, 2]) == 1
+    # early stopping off: the configured epochs
+    assert refit_epochs(0, 20, [3, 4, 6]) == 20
+    # on: the mean best epoch of the folds, rounded, at least 1
+    assert refit_epochs(2, 20, [3, 4, 6]) == 4
+    assert refit_epochs(2, 20, [1, 1, 2]) == 1
 
 
 def test_jobs_never_exceed_cores_over_blas_threads(monkeypatch, tmp_path):

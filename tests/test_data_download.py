@@ -227,7 +227,7 @@ def test_unwritable_cache_still_returns_verified_data(server: str, tmp_path: Pat
     def no_space(path: object, data: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(data_cache, "atomic_write_bytes", no_space)
+    monkeypatch.setattr(data_cache, "write_bytes", no_space)
     data = load_dataset(SPEC, mirrors=[f"{server}/good/"])
     np.testing.assert_array_equal(data.train_labels, ARRAYS["train_labels"])
     assert leftovers(tmp_path / "cache") == []

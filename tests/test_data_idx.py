@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from mlpsel.data import idx
+from mlpsel import atomic
 from mlpsel.data.idx import decode_idx, encode_idx, read_idx, write_idx
 from mlpsel.errors import DataError
 
@@ -162,7 +162,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(
     def failing_replace(source: str, destination: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(idx.os, "replace", failing_replace)
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         write_idx(path, np.array([7, 7, 7], dtype=np.uint8), compress=True)
     assert path.read_bytes() == before

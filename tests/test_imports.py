@@ -19,18 +19,17 @@ TRIAL = r"""
 import json, sys
 from pathlib import Path
 from mlpsel.config import load_config
-from mlpsel.executor import Task, execute_task
-from mlpsel.experiment import holdout_indices, load_run_data
-from mlpsel.search import grid_points
+from mlpsel.executor import execute_task
 from mlpsel.store import create_run
+from mlpsel.strategies import Holdout
+from mlpsel.study import load_run_data
 overrides = json.loads(sys.argv[2])
 config = load_config(None, overrides)
-point = grid_points(config)[0]
-dataset = load_run_data(point.values)
-train_index, validation_index = holdout_indices(dataset.train_labels, point.values)
+dataset = load_run_data(config)
+task = Holdout(config, dataset).plan({})[0]
+point = task.grid_point
 run = create_run(Path(sys.argv[1]), "imports", "train")
-result = execute_task(Task(point.grid_point_id, point, train_index, validation_index,
-                           save_model=True), dataset, run)
+result = execute_task(task, dataset, run)
 history = (run.trial_dir(point.grid_point_id) / "history.csv").read_text().splitlines()
 print(json.dumps({"status": result["status"], "history_lines": len(history),
                   "heavy": sorted(name for name in sys.modules
@@ -46,7 +45,7 @@ def run_python(code: str, *args: str) -> str:
 
 
 def test_the_cli_starts_without_pandas_or_matplotlib():
-    output = run_python("import sys, mlpsel.cli, mlpsel.selection; "
+    output = run_python("import sys, mlpsel.cli, mlpsel.study; "
                         "print(sorted({n.split('.')[0] for n in sys.modules}))")
     loaded = set(json.loads(output.replace("'", '"')))
     assert not loaded & set(HEAVY)

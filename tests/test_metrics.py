@@ -473,5 +473,5 @@ def test_imports_only_numpy_pandas():
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add(node.module)
-    assert imported <= {"__future__", "collections.abc", "numpy", "pandas", "typing",
-                        "mlpsel.errors"}
+    assert imported <= {"__future__", "collections.abc", "dataclasses", "numpy", "pandas",
+                        "typing", "mlpsel.errors"}

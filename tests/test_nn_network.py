@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mlpsel.errors import ConfigError, DataError
+from mlpsel.errors import ConfigError
 from mlpsel.nn import MLP, gradient_check, one_hot
 from mlpsel.nn.init import glorot_uniform, he_normal, initialize_parameters
 
@@ -185,57 +185,22 @@ def test_same_seed_same_weights_in_both_dtypes():
         np.testing.assert_array_equal(Wa, Wc.astype(np.float32))
 
 
-def test_save_load_round_trip(tmp_path):
+def test_to_and_from_arrays_round_trip():
     network = MLP([6, 5, 4, 3], "leaky_relu", dropout=0.25, rng=np.random.default_rng(0))
-    path = tmp_path / "model.npz"
-    network.save(path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # no temporary left over
-    loaded = MLP.load(path)
+    arrays = network.to_arrays()
+    assert sorted(arrays) == ["W1", "W2", "W3", "b1", "b2", "b3", "metadata"]
+    assert json.loads(str(arrays["metadata"]))["layer_sizes"] == [6, 5, 4, 3]
+    loaded = MLP.from_arrays(arrays)
     assert (loaded.layer_sizes, loaded.hidden_activation, loaded.output, loaded.dropout) == (
         [6, 5, 4, 3], "leaky_relu", "softmax", 0.25)
     X_rows = np.random.default_rng(1).integers(0, 256, (10, 6), dtype=np.uint8)
     np.testing.assert_array_equal(loaded.predict_proba(X_rows), network.predict_proba(X_rows))
-    for W, W_loaded in zip(network.W, loaded.W, strict=True):
-        assert W_loaded.dtype == np.float32
-        np.testing.assert_array_equal(W, W_loaded)
-    with np.load(path, allow_pickle=False) as file:
-        metadata = json.loads(str(file["metadata"]))
-    assert metadata["layer_sizes"] == [6, 5, 4, 3]
 
 
-def test_save_keeps_the_exact_name_and_replaces(tmp_path):
-    path = tmp_path / "weights.bin"
-    MLP([3, 2], rng=np.random.default_rng(0)).save(path)
-    second = MLP([3, 4, 2], rng=np.random.default_rng(1))
-    second.save(str(path))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.bin"]
-    assert MLP.load(path).layer_sizes == [3, 4, 2]
-
-
-def test_load_garbage_is_a_data_error(tmp_path):
-    path = tmp_path / "garbage.npz"
-    path.write_bytes(b"this is not a zip file at all")
-    with pytest.raises(DataError, match="garbage.npz") as caught:
-        MLP.load(path)
-    assert "\n" not in str(caught.value)
-
-
-def test_load_missing_file_is_a_data_error(tmp_path):
-    with pytest.raises(DataError, match="missing.npz: model file not found"):
-        MLP.load(tmp_path / "missing.npz")
-
-
-def test_load_foreign_npz_is_a_data_error(tmp_path):
-    path = tmp_path / "other.npz"
-    np.savez(path, weights=np.ones(3))
-    with pytest.raises(DataError, match="other.npz"):
-        MLP.load(path)
-
-
-def test_load_rejects_inconsistent_shapes(tmp_path):
-    path = tmp_path / "model.npz"
+def test_from_arrays_rejects_inconsistent_shapes_and_foreign_arrays():
     network = MLP([3, 4, 2], rng=np.random.default_rng(0))
     network.W[1] = np.ones((2, 5), np.float32)
-    network.save(path)
-    with pytest.raises(DataError, match="layer 2"):
-        MLP.load(path)
+    with pytest.raises(ValueError, match="layer 2"):
+        MLP.from_arrays(network.to_arrays())
+    with pytest.raises(ValueError, match="not a mlpsel.mlp file"):
+        MLP.from_arrays({"metadata": np.array(json.dumps({"format": "other"}))})

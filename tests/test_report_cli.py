@@ -67,7 +67,7 @@ def test_report_formats(runs_dir):
     assert html_path == runs_dir / "20260102-100000-kfold-bbbb" / "report.html"
     assert html_path.read_text().count("data:image/png;base64,") >= 5
     code, text = invoke("report", "latest", "--format", "pdf", "--runs-dir", str(runs_dir))
-    assert code == 2 and "valid: terminal, md, json, html" in text
+    assert code == 2 and "'pdf' is not one of 'terminal', 'md', 'json', 'html'" in text
 
 
 def test_report_of_an_interrupted_run(runs_dir, tmp_path):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from mlpsel.report.html import REPORT_FILE_NAME, write_html
+from mlpsel.report.html import write_html
 from mlpsel.report.loading import load_run_report
 from mlpsel.store import RunFolder
 from tests.report_support import copy_run, cv_run, holdout_run, make_unfinished_run
@@ -52,7 +52,7 @@ def holdout_html(source, tmp_path_factory):
 
 def test_writes_report_html_in_the_run_folder(holdout_html):
     run, path = holdout_html
-    assert path == run / REPORT_FILE_NAME and path.is_file()
+    assert path == RunFolder(run).report_html and path.is_file()
     assert not list(run.glob(".*.tmp"))  # written atomically
 
 

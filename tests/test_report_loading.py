@@ -12,8 +12,6 @@ import pytest
 
 from mlpsel.report.loading import (
     load_run_report,
-    normalise_cv_results,
-    results_from_trial_results,
     split_description,
     status_note,
 )
@@ -51,7 +49,7 @@ def test_holdout_run_is_the_one_fold_case(runs):
     assert report.problems == []
     results = report.results
     assert len(results) == N_GRID_POINTS
-    assert list(results["rank"]) == sorted(results["rank"])
+    assert list(results[report.rank_column]) == sorted(results[report.rank_column])
     assert results["std_validation_accuracy"].isna().all()
     assert np.allclose(results["split0_validation_accuracy"].dropna(),
                        results["mean_validation_accuracy"].dropna())
@@ -94,7 +92,7 @@ def test_cv_run_has_folds_and_spread(runs):
     assert (ok["std_validation_accuracy"] > 0).all()
     split_columns = [f"split{k}_validation_accuracy" for k in range(CV_FOLDS)]
     assert np.allclose(ok[split_columns].mean(axis=1), ok["mean_validation_accuracy"])
-    assert ok["fit_seconds"].notna().all() and ok["best_epoch"].notna().all()
+    assert ok["mean_fit_seconds"].notna().all() and ok["mean_best_epoch"].notna().all()
     # fold histories <id>-r0f0..r0f2 are averaged per epoch and keyed by grid point; the refit
     # on all training data (trials/refit-<id>/) has no validation curve and is left out
     assert (runs["cv"] / "trials" / f"refit-{report.best_trial_id}").is_dir()
@@ -166,36 +164,16 @@ def test_bare_run_folder_and_damaged_files(runs, tmp_path):
                         np.trace(report.confusion) / report.confusion.sum())
 
 
-def test_trial_results_are_grouped_by_grid_point():
-    results = []
-    for grid_point, scores in (("000-a", [0.8, 0.9]), ("001-b", [0.7, 0.7])):
-        for fold, score in enumerate(scores):
-            results.append({"task_id": f"{grid_point}-r0f{fold}", "grid_point_id": grid_point,
-                            "repeat": 0, "fold": fold, "params": {"model.hidden_layers": [8]},
-                            "status": "ok", "validation_accuracy": score,
-                            "validation_loss": 1 - score, "validation_macro_f1": score,
-                            "fit_seconds": 1.0, "best_epoch": 2})
-    results.append({"task_id": "001-b-refit", "grid_point_id": "001-b", "status": "ok",
-                    "params": {}})  # a refit has no validation score: ignored
-    frame = results_from_trial_results(results, "validation_loss")
-    assert list(frame["trial_id"]) == ["000-a", "001-b"]  # lower loss ranks first
-    assert list(frame["rank"]) == [1, 2]
-    assert frame.loc[0, "mean_validation_accuracy"] == pytest.approx(0.85)
-    assert frame.loc[0, "std_validation_accuracy"] == pytest.approx(0.05)
-    assert frame.loc[0, "param_model.hidden_layers"] == "[8]"
-    assert results_from_trial_results([], "validation_loss") is None
-
-
-def test_cv_results_without_rank_are_ranked_by_direction():
-    cv_results = pd.DataFrame({
-        "trial_id": ["000-a", "001-b", "002-c"],
-        "param_training.learning_rate": [0.1, 0.2, 0.3],
-        "mean_validation_loss": [0.5, 0.3, np.nan],
-        "std_validation_loss": [0.01, 0.02, np.nan],
-        "status": ["ok", "ok", "failed"],
-        "error": ["", "", "boom"],
-    })
-    frame = normalise_cv_results(cv_results, "validation_loss")
-    assert list(frame["trial_id"]) == ["001-b", "000-a", "002-c"]
-    assert list(frame["rank"]) == [1, 2, 3]
-    assert frame["mean_validation_accuracy"].isna().all()
+def test_the_report_ranks_exactly_as_the_run_wrote_its_tables(runs):
+    """One results module: the report's table is the run's own cv_results.csv, row for row."""
+    report = load_run_report(RunFolder(runs["cv"]))
+    written = pd.read_csv(runs["cv"] / "cv_results.csv")
+    shown = report.results.sort_values("trial_id").reset_index(drop=True)
+    for column in written.columns:
+        expected, actual = written[column], shown[column]
+        if expected.dtype.kind in "fi":
+            np.testing.assert_allclose(actual.astype(float), expected.astype(float), rtol=0,
+                                       atol=0, equal_nan=True, err_msg=column)
+        else:
+            assert list(actual.fillna("").astype(str)) == list(expected.fillna("").astype(str))
+    assert not any(trial_id.startswith("refit-") for trial_id in report.results["trial_id"])

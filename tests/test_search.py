@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,9 +40,12 @@ def test_grid_points_apply_params_and_ids_are_stable():
     assert len(points) == 4
     assert [p.index for p in points] == [0, 1, 2, 3]
     assert points[0].params == {"model.hidden_layers": [8], "training.learning_rate": 0.1}
-    assert points[3].values["model"]["hidden_layers"] == [16, 8]
-    assert points[3].values["training"]["learning_rate"] == 0.2
-    assert all(p.values["search"] == {} for p in points)
+    assert points[3].spec.model.hidden_layers == (16, 8)
+    assert points[3].spec.training.learning_rate == 0.2
+    # settings outside the search keep the config's values
+    assert all(p.spec.training.epochs == config["training.epochs"] for p in points)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        points[0].spec.training.epochs = 1  # type: ignore[misc]
     assert points[1].grid_point_id == f"001-{stable_id(points[1].params)}"
     assert [p.grid_point_id for p in grid_points(config)] == [p.grid_point_id for p in points]
     assert len({p.grid_point_id for p in points}) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -10,14 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlpsel.errors import RunNotFound
+from mlpsel.atomic import atomic_open
+from mlpsel.errors import DataError, RunNotFound
+from mlpsel.nn import MLP
 from mlpsel.store import (
     RUN_ID_PATTERN,
-    atomic_open,
     create_run,
     list_runs,
+    load_model,
     new_run_id,
     resolve_run,
+    save_model,
     write_csv,
     write_json,
     write_rows_csv,
@@ -103,3 +107,59 @@ def test_rows_csv_is_written_as_pandas_writes_the_same_rows(tmp_path):
     back = pd.read_csv(tmp_path / "rows.csv")
     assert back["train_loss"].tolist()[:2] == [0.1, 2.0 / 3.0]
     assert back["validation_loss"].isna().tolist() == [True, True, False]
+
+
+def test_model_file_round_trip(tmp_path):
+    network = MLP([6, 5, 4, 3], "leaky_relu", dropout=0.25, rng=np.random.default_rng(0))
+    path = tmp_path / "model.npz"
+    save_model(path, network)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]  # no temporary left over
+    loaded = load_model(path)
+    assert (loaded.layer_sizes, loaded.hidden_activation, loaded.output, loaded.dropout) == (
+        [6, 5, 4, 3], "leaky_relu", "softmax", 0.25)
+    X_rows = np.random.default_rng(1).integers(0, 256, (10, 6), dtype=np.uint8)
+    np.testing.assert_array_equal(loaded.predict_proba(X_rows), network.predict_proba(X_rows))
+    for W, W_loaded in zip(network.W, loaded.W, strict=True):
+        assert W_loaded.dtype == np.float32
+        np.testing.assert_array_equal(W, W_loaded)
+    with np.load(path, allow_pickle=False) as file:
+        metadata = json.loads(str(file["metadata"]))
+    assert metadata["layer_sizes"] == [6, 5, 4, 3]
+
+
+def test_model_file_keeps_the_exact_name_and_replaces(tmp_path):
+    path = tmp_path / "weights.bin"
+    save_model(path, MLP([3, 2], rng=np.random.default_rng(0)))
+    second = MLP([3, 4, 2], rng=np.random.default_rng(1))
+    save_model(path, second)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.bin"]
+    assert load_model(path).layer_sizes == [3, 4, 2]
+
+
+def test_load_garbage_is_a_data_error(tmp_path):
+    path = tmp_path / "garbage.npz"
+    path.write_bytes(b"this is not a zip file at all")
+    with pytest.raises(DataError, match="garbage.npz") as caught:
+        load_model(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_load_missing_file_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="missing.npz: model file not found"):
+        load_model(tmp_path / "missing.npz")
+
+
+def test_load_foreign_npz_is_a_data_error(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.ones(3))
+    with pytest.raises(DataError, match="other.npz"):
+        load_model(path)
+
+
+def test_load_rejects_inconsistent_shapes(tmp_path):
+    path = tmp_path / "model.npz"
+    network = MLP([3, 4, 2], rng=np.random.default_rng(0))
+    network.W[1] = np.ones((2, 5), np.float32)
+    save_model(path, network)
+    with pytest.raises(DataError, match="layer 2"):
+        load_model(path)

@@ -33,12 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mlpsel.data.idx import (
-    atomic_write_bytes,
-    create_temp_file,
-    decode_idx,
-    read_file_uncompressed,
-)
+from mlpsel.atomic import create_temp_file, write_bytes
+from mlpsel.data.idx import decode_idx, read_file_uncompressed
 from mlpsel.data.registry import FileSpec
 from mlpsel.errors import DataError
 
@@ -274,7 +270,7 @@ def _keep(cached: Path, file: FileSpec, content: bytes | np.ndarray | None, sour
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         if content is not None:
-            atomic_write_bytes(cached, content)
+            write_bytes(cached, content)
             state = _file_state(cached)
             if state is None:
                 return
@@ -289,7 +285,7 @@ def _keep(cached: Path, file: FileSpec, content: bytes | np.ndarray | None, sour
             "sources": sources[-_MAX_REMEMBERED_SOURCES:],
         }
         text = json.dumps(stamp, indent=1, sort_keys=True)
-        atomic_write_bytes(_stamp_path(cached), text.encode("utf-8"))
+        write_bytes(_stamp_path(cached), text.encode("utf-8"))
     except OSError:
         pass
 

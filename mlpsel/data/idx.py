@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
-import secrets
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from mlpsel.atomic import write_bytes
 from mlpsel.errors import DataError
 
 __all__ = [
     "GZIP_MAGIC",
-    "atomic_write_bytes",
-    "create_temp_file",
     "decode_idx",
     "encode_idx",
     "read_file_uncompressed",
@@ -59,7 +56,6 @@ _DTYPE_TO_CODE: dict[np.dtype, int] = {
     np.dtype(np.float64): 0x0E,
 }
 _MAX_DIMENSION = 2**32 - 1
-_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 def read_file_uncompressed(path: str | Path) -> bytes | np.ndarray:
@@ -229,48 +225,6 @@ def encode_idx(array: np.ndarray) -> bytes:
     return header + body
 
 
-def create_temp_file(folder: str | Path, prefix: str, suffix: str) -> tuple[int, str]:
-    """Create a new, uniquely named file in ``folder``; return ``(descriptor, path)``.
-
-    Unlike ``tempfile.mkstemp`` (always mode 0600) the file gets the usual permissions
-    (0666 less the umask), so a file renamed into place is as readable as one written directly.
-    """
-    for _ in range(100):
-        name = os.path.join(folder, f"{prefix}{secrets.token_hex(6)}{suffix}")
-        try:
-            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o666), name
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"{folder}: cannot find a free temp file name")
-
-
-def atomic_write_bytes(path: str | Path, data: bytes | bytearray | memoryview | np.ndarray) -> None:
-    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then ``os.replace``.
-
-    Readers see either the old file or the whole new one, never a partial file; the temp file is
-    removed if anything fails.
-
-    Parameters
-    ----------
-    path : str or Path
-        Destination; its folder must exist.
-    data : bytes-like
-        The content.
-    """
-    path = Path(path)
-    descriptor, temp_name = create_temp_file(path.parent, f".{path.name}.", ".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_idx(path: str | Path, array: np.ndarray, compress: bool = False, *,
               compresslevel: int = 9) -> None:
     """Write an array as an IDX file, atomically.
@@ -294,4 +248,4 @@ def write_idx(path: str | Path, array: np.ndarray, compress: bool = False, *,
     content = encode_idx(array)
     if compress:
         content = gzip.compress(content, compresslevel=compresslevel, mtime=0)
-    atomic_write_bytes(path, content)
+    write_bytes(path, content)

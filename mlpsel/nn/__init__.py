@@ -42,7 +42,13 @@ Modules: :mod:`~mlpsel.nn.activations`, :mod:`~mlpsel.nn.losses`, :mod:`~mlpsel.
 :mod:`~mlpsel.nn.train`, :mod:`~mlpsel.nn.gradcheck`.
 """
 
-from mlpsel.nn.activations import ACTIVATIONS, Activation, get_activation, softmax
+from mlpsel.nn.activations import (
+    ACTIVATIONS,
+    HIDDEN_ACTIVATIONS,
+    Activation,
+    get_activation,
+    softmax,
+)
 from mlpsel.nn.gradcheck import gradient_check, numerical_gradient, relative_error
 from mlpsel.nn.init import initialize_parameters
 from mlpsel.nn.layers import dense_backward, dense_forward, dropout_backward, dropout_forward
@@ -60,6 +66,7 @@ from mlpsel.nn.train import (
 
 __all__ = [
     "ACTIVATIONS",
+    "HIDDEN_ACTIVATIONS",
     "LOSSES",
     "MLP",
     "OPTIMIZERS",

@@ -215,6 +215,10 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 """The element-wise activations by name (any of them may be a hidden activation)."""
 
+HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
+"""The activations a config may choose for the hidden layers (``identity`` would make the whole
+network linear; it serves the output layer and the tests)."""
+
 
 def get_activation(name: str) -> Activation:
     """The activation called ``name``; else a ConfigError listing the valid names."""

@@ -1,4 +1,4 @@
-"""The multi-layer perceptron: forward, backward, prediction on rows, save/load.
+"""The multi-layer perceptron: forward, backward, prediction on rows, to and from arrays.
 
 Inside the network samples are columns, as in the course: ``X`` is (n_0, m). The bridge to the
 rest of mlpsel, where samples are rows ((N, n_0) uint8), is :meth:`MLP.predict_proba` /
@@ -11,15 +11,12 @@ W[l], b[l] for l = 1..L.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from mlpsel.errors import ConfigError, DataError
+from mlpsel.errors import ConfigError
 from mlpsel.nn.activations import ACTIVATIONS, get_activation, softmax
 from mlpsel.nn.init import initialize_parameters
 from mlpsel.nn.layers import (
@@ -390,60 +387,41 @@ class MLP:
             "dtype": np.dtype(self.dtype).name,
         }
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the weights and architecture to ``path`` (.npz), atomically.
-
-        The file holds ``W1..WL``, ``b1..bL`` and ``metadata`` (a JSON string); it is written to a
-        temporary file in the same folder and moved into place, so a reader never sees half a file.
-        """
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The network as named arrays, as a model file stores them: ``W1..WL`` (n_l, n_{l-1}),
+        ``b1..bL`` (n_l, 1) and ``metadata`` (the architecture as a JSON string)."""
         arrays = {"metadata": np.array(json.dumps(self.metadata()))}
         for l in range(1, self.L + 1):  # noqa: E741  (the course's layer index)
             arrays[f"W{l}"] = self.W[l - 1]
             arrays[f"b{l}"] = self.b[l - 1]
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-",
-                                                 suffix=os.path.basename(path))
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                np.savez(file, **arrays)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        return arrays
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> MLP:
-        """Read a network written by :meth:`save`; :class:`mlpsel.errors.DataError` if it cannot."""
-        path = os.fspath(path)
-        try:
-            with np.load(path, allow_pickle=False) as file:
-                metadata = json.loads(str(file["metadata"][()]))
-                if not isinstance(metadata, dict) or metadata.get("format") != FILE_FORMAT:
-                    raise ValueError(f"not a {FILE_FORMAT} file")
-                if metadata.get("version") != FILE_VERSION:
-                    raise ValueError(f"unsupported version {metadata.get('version')!r}")
-                network = cls.__new__(cls)
-                network._set_architecture(metadata["layer_sizes"], metadata["hidden_activation"],
-                                          metadata["output"], metadata["dropout"],
-                                          np.dtype(metadata["dtype"]).type)
-                sizes = network.layer_sizes
-                network.W, network.b = [], []
-                for l in range(1, network.L + 1):  # noqa: E741  (the course's layer index)
-                    W, b = file[f"W{l}"], file[f"b{l}"]
-                    if W.shape != (sizes[l], sizes[l - 1]) or b.shape != (sizes[l], 1):
-                        raise ValueError(f"layer {l} has shapes {W.shape}, {b.shape}; expected "
-                                         f"{(sizes[l], sizes[l - 1])}, {(sizes[l], 1)}")
-                    network.W.append(W.astype(network.dtype))
-                    network.b.append(b.astype(network.dtype))
-        except FileNotFoundError:
-            raise DataError(f"{path}: model file not found") from None
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-                ConfigError) as error:
-            reason = " ".join(str(error).split()) or type(error).__name__
-            raise DataError(f"{path}: not a readable mlpsel model file ({reason})") from None
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> MLP:
+        """The network :meth:`to_arrays` describes.
+
+        Raises
+        ------
+        ValueError, KeyError, TypeError
+            The arrays are not an mlpsel network of this format version, or their shapes do not
+            match the architecture in ``metadata``.
+        """
+        metadata = json.loads(str(arrays["metadata"][()]))
+        if not isinstance(metadata, dict) or metadata.get("format") != FILE_FORMAT:
+            raise ValueError(f"not a {FILE_FORMAT} file")
+        if metadata.get("version") != FILE_VERSION:
+            raise ValueError(f"unsupported version {metadata.get('version')!r}")
+        network = cls.__new__(cls)
+        network._set_architecture(metadata["layer_sizes"], metadata["hidden_activation"],
+                                  metadata["output"], metadata["dropout"],
+                                  np.dtype(metadata["dtype"]).type)
+        sizes = network.layer_sizes
+        network.W, network.b = [], []
+        for l in range(1, network.L + 1):  # noqa: E741  (the course's layer index)
+            W, b = arrays[f"W{l}"], arrays[f"b{l}"]
+            if W.shape != (sizes[l], sizes[l - 1]) or b.shape != (sizes[l], 1):
+                raise ValueError(f"layer {l} has shapes {W.shape}, {b.shape}; expected "
+                                 f"{(sizes[l], sizes[l - 1])}, {(sizes[l], 1)}")
+            network.W.append(W.astype(network.dtype))
+            network.b.append(b.astype(network.dtype))
         return network

@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from mlpsel.atomic import write_text
 from mlpsel.report import plots
 from mlpsel.report.loading import (
     MISSING,
@@ -29,9 +30,7 @@ from mlpsel.report.loading import (
     split_description,
     status_note,
 )
-from mlpsel.store import write_text
 
-REPORT_FILE_NAME = "report.html"
 FIGURE_DPI = 96
 
 STYLE = """
@@ -122,7 +121,8 @@ def _grid_point_titles(report: RunReport) -> dict[str, str]:
         settings = " ".join(f"{label}={format_parameter(row[f'param_{key}'])}"
                             for key, label in zip(keys, labels, strict=True))
         status = "" if row["status"] == "ok" else f" ({row['status']})"
-        titles[row["trial_id"]] = f"#{row['rank']} {row['trial_id']}{status}\n{settings}".rstrip()
+        rank = row[report.rank_column]
+        titles[row["trial_id"]] = f"#{rank} {row['trial_id']}{status}\n{settings}".rstrip()
     return titles
 
 
@@ -249,12 +249,12 @@ def _ranking(report: RunReport) -> str:
     rows = []
     for values in report.results.to_dict("records"):
         is_best = values["trial_id"] == report.best_trial_id
-        cells = [str(values["rank"]), f"<code>{escape(values['trial_id'])}</code>"]
+        cells = [str(values[report.rank_column]), f"<code>{escape(values['trial_id'])}</code>"]
         cells += [escape(format_parameter(values[f"param_{key}"])) for key in keys]
         cells += [format_score(values[f"mean_{metric}"]), format_score(values[f"std_{metric}"])]
         cells += [format_score(values[f"mean_{other}"]) for other in others]
-        cells += [format_score(values["best_epoch"], 1 if report.n_splits > 1 else 0),
-                  format_score(values["fit_seconds"], 2),
+        cells += [format_score(values["mean_best_epoch"], 1 if report.n_splits > 1 else 0),
+                  format_score(values["mean_fit_seconds"], 2),
                   escape(values["status"] + (" ★ chosen" if is_best else ""))]
         row_class = "chosen" if is_best else None if values["status"] == "ok" else "failed"
         rows.append((cells, row_class))
@@ -396,6 +396,6 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
 
 def write_html(report: RunReport, path: Path | None = None) -> Path:
     """Write the report to ``path`` (default ``<run>/report.html``) atomically; return the path."""
-    path = path or report.run.path / REPORT_FILE_NAME
+    path = path or report.run.report_html
     write_text(path, render_html(report))
     return path

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpsel.report.loading import VALIDATION_METRICS, RunReport, status_note
+from mlpsel.report.loading import VALIDATION_METRICS, RunReport, is_missing, status_note
 
 FORMAT_VERSION = 1
 
@@ -49,7 +49,7 @@ def _ranking(report: RunReport) -> list[dict[str, Any]] | None:
     split_names = [f"split{k}" for k in range(report.n_splits)]
     for values in report.results.to_dict("records"):
         row: dict[str, Any] = {
-            "rank": values["rank"],
+            "rank": values[report.rank_column],
             "trial_id": values["trial_id"],
             "params": {key: parameter_value(values[f"param_{key}"])
                        for key in report.parameter_keys},
@@ -62,8 +62,11 @@ def _ranking(report: RunReport) -> list[dict[str, Any]] | None:
                 "std": values[f"std_{metric}"],
                 "splits": [values.get(f"{split}_{metric}") for split in split_names],
             }
-        for column in ("train_loss", "train_accuracy", "best_epoch", "fit_seconds", "status"):
-            row[column] = values[column]
+        for column in ("train_loss", "train_accuracy", "best_epoch", "fit_seconds"):
+            row[column] = values[f"mean_{column}"]
+        if report.n_splits == 1 and not is_missing(row["best_epoch"]):
+            row["best_epoch"] = int(row["best_epoch"])  # one trial's epoch, not a mean
+        row["status"] = values["status"]
         row["error"] = values["error"] or None
         rows.append(row)
     return rows

@@ -1,24 +1,25 @@
 """Read a run folder into one :class:`RunReport`, whatever state the run is in.
 
 Every report format (terminal, Markdown, JSON, HTML) renders a ``RunReport``; none of them reads
-files. Holdout runs (``mlpsel train``: ``trials.csv``) and k-fold runs (``mlpsel cv``:
-``cv_results.csv``) are normalised into one results frame, so a holdout run is simply the
-one-fold case whose standard deviations are missing.
+files. The results table is the grid-point table of :mod:`mlpsel.results`, built from the stored
+result of every task by the same function that wrote the run's own tables, so a report ranks
+exactly as the run chose; a holdout run is the one-split case, without standard deviations.
 
 A run that is still running, was interrupted or failed is read as far as its files go: a missing
 or unreadable file leaves its part of the report empty (``None`` or ``{}``) and the renderers say
-"not available yet". While the results table has not been written, it is rebuilt from the
-``result.json`` of every trial that finished.
+"not available yet"; the table then holds the tasks finished so far (a grid point whose splits
+are not all done is ``incomplete``, without a mean).
+
+:func:`report_from_study` makes the same ``RunReport`` from a study that just ran, without
+reading its files back.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import re
 import shlex
-import socket
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,16 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlpsel import metrics
-from mlpsel.config import SELECTION_METRICS
-from mlpsel.store import RunFolder
+from mlpsel import metrics, results
+from mlpsel.store import RunFolder, TaskId, process_alive
 
 # The validation scores every trial reports, by suffix (``validation_<suffix>``).
-VALIDATION_METRICS = ("accuracy", "loss", "macro_f1")
+VALIDATION_METRICS = metrics.VALIDATION_SCORES
 FINISHED = "finished"
-SPLIT_COLUMN = re.compile(r"^split(\d+)_validation_accuracy$")
-REFIT_PREFIX = "refit-"
-FOLD_TASK = re.compile(r"^(?P<grid_point>.+)-r(?P<repeat>\d+)f(?P<fold>\d+)$")
 
 
 @dataclass
@@ -59,13 +56,13 @@ class RunReport:
     selection_metric : str
         E.g. ``validation_accuracy``; :attr:`higher_is_better` says its direction.
     results : DataFrame or None
-        One row per grid point, best rank first, with columns ``trial_id``, ``param_<key>``...,
-        ``mean_validation_<m>``, ``std_validation_<m>`` (NaN for holdout) and
-        ``split<k>_validation_<m>`` for ``m`` in accuracy, loss, macro_f1 and ``k < n_splits``;
-        ``train_loss``, ``train_accuracy`` (holdout only, else NaN), ``rank``, ``fit_seconds``,
-        ``best_epoch``, ``status``, ``error``.
+        The grid-point table of :mod:`mlpsel.results`, best rank first: ``trial_id``,
+        ``param_<key>``..., ``split<k>_validation_<m>``, ``mean_validation_<m>``,
+        ``std_validation_<m>`` (missing for holdout) for ``m`` in accuracy, loss, macro_f1 and
+        ``k < n_splits``; ``mean_train_loss``, ``mean_train_accuracy``, ``mean_fit_seconds``,
+        ``mean_best_epoch``, ``status``, ``error``, and the rank (:attr:`rank_column`).
     results_complete : bool
-        False when ``results`` was rebuilt from the trials finished so far.
+        False while some grid point has not finished all its splits.
     n_splits : int
         Validation splits per grid point: 1 for holdout, folds × repeats for k-fold.
     histories : dict of str to DataFrame
@@ -122,16 +119,9 @@ class RunReport:
 
         Only knowable when ``run.json`` records ``pid`` and ``host`` and the host is this one.
         """
-        pid, host = self.info.get("pid"), self.info.get("host")
-        if self.status != "running" or not isinstance(pid, int) or host != socket.gethostname():
+        if self.status != "running":
             return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:  # e.g. PermissionError: the process exists under another user
-            return False
-        return False
+        return process_alive(self.info.get("pid"), self.info.get("host")) is False
 
     @property
     def is_finished(self) -> bool:
@@ -170,7 +160,12 @@ class RunReport:
 
     @property
     def higher_is_better(self) -> bool:
-        return SELECTION_METRICS.get(self.selection_metric, True)
+        return results.higher_is_better(self.selection_metric)
+
+    @property
+    def rank_column(self) -> str:
+        """``rank_<selection metric>``: the rank column of :attr:`results`."""
+        return f"rank_{self.selection_metric}"
 
     @property
     def metric_suffix(self) -> str:
@@ -241,10 +236,10 @@ class RunReport:
 
     @property
     def failed_trials(self) -> pd.DataFrame:
-        """Rows of :attr:`results` whose status is not ``ok`` (may be empty)."""
+        """Rows of :attr:`results` that failed or diverged (may be empty)."""
         if self.results is None:
             return pd.DataFrame(columns=["trial_id", "status", "error"])
-        return self.results[self.results["status"] != "ok"]
+        return self.results[~self.results["status"].isin(["ok", results.INCOMPLETE])]
 
     @cached_property
     def precision_recall_curves(self) -> list[dict[str, Any]] | None:
@@ -325,15 +320,16 @@ def load_run_report(run: RunFolder) -> RunReport:
               or (config.get("selection") or {}).get("metric")
               or "validation_accuracy")
 
-    results, complete, n_splits = _load_results(run, reader, kind, metric)
+    finished = sweep_results(run, reader)
+    frame, complete, n_splits = _load_results(run, reader, info, config, kind, metric, finished)
     best_trial_id = (summary.get("best") or {}).get("trial_id")
-    if best_trial_id is None and results is not None:
-        ok = results[results["status"] == "ok"]
+    if best_trial_id is None and frame is not None:
+        ok = frame[frame["status"] == "ok"]
         best_trial_id = str(ok.iloc[0]["trial_id"]) if len(ok) else None
 
     confusion, class_names = _load_confusion(run, reader)
-    per_class = reader.csv(run.best_dir / "per_class.csv", dtype={"class": str})
-    predictions = reader.csv(run.best_dir / "predictions.csv")
+    per_class = reader.csv(run.per_class_csv, dtype={"class": str})
+    predictions = reader.csv(run.predictions_csv)
     if not class_names and per_class is not None:
         class_names = tuple(per_class["class"].astype(str))
     if per_class is None and confusion is not None:
@@ -345,10 +341,10 @@ def load_run_report(run: RunFolder) -> RunReport:
         test_scores = {f"test_{name}": value for name, value in scores.items()
                        if name != "weighted_f1"}
 
-    histories = _load_histories(run, reader, kind, results)
+    histories = _load_histories(run, reader, finished, frame)
     return RunReport(
         run=run, info=info, config=config, summary=summary, environment=environment, kind=kind,
-        selection_metric=metric, results=results, results_complete=complete, n_splits=n_splits,
+        selection_metric=metric, results=frame, results_complete=complete, n_splits=n_splits,
         histories=histories, per_class=per_class, confusion=confusion,
         class_names=tuple(class_names), predictions=predictions, test_scores=test_scores,
         best_trial_id=best_trial_id, problems=reader.problems,
@@ -357,204 +353,117 @@ def load_run_report(run: RunFolder) -> RunReport:
 
 def _load_confusion(run: RunFolder,
                     reader: _Reader) -> tuple[np.ndarray | None, tuple[str, ...]]:
-    frame = reader.csv(run.best_dir / "confusion_matrix.csv", index_col=0)
+    frame = reader.csv(run.confusion_matrix_csv, index_col=0)
     if frame is None or frame.shape[0] != frame.shape[1] or frame.empty:
         return None, ()
     return frame.to_numpy(dtype=np.int64), tuple(str(c) for c in frame.columns)
 
 
-def _load_results(run: RunFolder, reader: _Reader, kind: str,
-                  metric: str) -> tuple[pd.DataFrame | None, bool, int]:
-    """The normalised results frame, whether it is complete, and the number of splits."""
-    if kind == "cv":
-        frame = reader.csv(run.cv_results_csv)
-        if frame is not None:
-            return normalise_cv_results(frame, metric), True, _count_splits(frame)
-    else:
-        frame = reader.csv(run.trials_csv)
-        if frame is not None:
-            return normalise_holdout_trials(frame, metric), True, 1
+def planned_splits(info: Mapping[str, Any], config: Mapping[str, Any],
+                   kind: str) -> tuple[int, int]:
+    """``(folds per repeat, validation splits per grid point)`` of a run: ``(1, 1)`` for
+    holdout."""
+    if kind != "cv":
+        return 1, 1
+    configured = config.get("cv") if isinstance(config.get("cv"), dict) else {}
+    folds = info.get("folds", configured.get("folds")) or 1
+    repeats = info.get("repeats", configured.get("repeats")) or 1
+    return int(folds), int(folds) * int(repeats)
+
+
+def sweep_results(run: RunFolder, reader: _Reader) -> dict[str, dict[str, Any]]:
+    """``task id → result`` of every finished task of the sweep (the refit left out)."""
     try:
         finished = run.finished_trial_results()
     except (OSError, ValueError) as error:
         reader.problems.append(f"trials/*/result.json: {type(error).__name__}: {error}")
-        finished = {}
-    frame = results_from_trial_results(finished.values(), metric)
-    if frame is None:
-        return None, False, 1
-    return frame, False, _count_splits(frame)
-
-
-def _count_splits(frame: pd.DataFrame) -> int:
-    return max(1, sum(bool(SPLIT_COLUMN.match(str(c))) for c in frame.columns))
-
-
-def _finish_frame(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Fill missing columns, compute ``rank`` if absent, order rows best first."""
-    for column in ("train_loss", "train_accuracy", "fit_seconds", "best_epoch"):
-        if column not in frame:
-            frame[column] = np.nan
-    for column in ("status", "error"):
-        if column not in frame:
-            frame[column] = "ok" if column == "status" else ""
-    frame["status"] = frame["status"].fillna("unknown").astype(str)
-    frame["error"] = frame["error"].astype(object).fillna("").astype(str)
-    frame["trial_id"] = frame["trial_id"].astype(str)
-    mean_column = f"mean_{metric}"
-    if "rank" not in frame or frame["rank"].isna().any():
-        scores = frame[mean_column].where(frame["status"] == "ok")
-        frame["rank"] = scores.rank(ascending=not SELECTION_METRICS.get(metric, True),
-                                    method="min", na_option="bottom")
-    frame["rank"] = frame["rank"].astype(int)
-    parameters = [c for c in frame.columns if c.startswith("param_")]
-    splits = sorted((c for c in frame.columns if re.match(r"^split\d+_validation_", c)),
-                    key=lambda c: (int(re.match(r"^split(\d+)_", c).group(1)), c))
-    means = [f"{kind}_validation_{m}" for m in VALIDATION_METRICS for kind in ("mean", "std")]
-    ordered = (["trial_id", *parameters, *means, *splits, "train_loss", "train_accuracy",
-                "rank", "fit_seconds", "best_epoch", "status", "error"])
-    frame = frame[ordered + [c for c in frame.columns if c not in ordered]]
-    return frame.sort_values(["rank", "trial_id"], kind="stable").reset_index(drop=True)
-
-
-def normalise_holdout_trials(trials: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """``trials.csv`` → the common results frame (one split, standard deviations NaN).
-
-    Parameters
-    ----------
-    trials : DataFrame
-        As :func:`mlpsel.selection.trials_frame` writes it.
-    metric : str
-        The selection metric, e.g. ``validation_accuracy``.
-    """
-    frame = trials.copy()
-    for name in VALIDATION_METRICS:
-        column = f"validation_{name}"
-        values = frame[column] if column in frame else pd.Series(np.nan, index=frame.index)
-        frame[f"mean_{column}"] = values.astype(float)
-        frame[f"std_{column}"] = np.nan
-        frame[f"split0_{column}"] = values.astype(float)
-    if f"rank_{metric}" in frame:
-        frame["rank"] = frame[f"rank_{metric}"]
-    drop = [f"validation_{name}" for name in VALIDATION_METRICS]
-    drop += [c for c in frame.columns if c.startswith("rank_")]
-    return _finish_frame(frame.drop(columns=[c for c in drop if c in frame]), metric)
-
-
-def normalise_cv_results(cv_results: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """``cv_results.csv`` → the common results frame.
-
-    Parameters
-    ----------
-    cv_results : DataFrame
-        One row per grid point: ``param_*``, ``split<k>_validation_<m>``, ``mean_validation_<m>``,
-        ``std_validation_<m>``, ``rank_<metric>``, ``mean_fit_seconds``, ``mean_best_epoch``,
-        ``status``, ``error``.
-    metric : str
-        The selection metric, e.g. ``validation_accuracy``.
-    """
-    frame = cv_results.copy()
-    renames = {"mean_fit_seconds": "fit_seconds", "mean_best_epoch": "best_epoch"}
-    frame = frame.rename(columns={k: v for k, v in renames.items() if k in frame})
-    for name in VALIDATION_METRICS:
-        for kind in ("mean", "std"):
-            column = f"{kind}_validation_{name}"
-            if column not in frame:
-                frame[column] = np.nan
-    if f"rank_{metric}" in frame:
-        frame["rank"] = frame[f"rank_{metric}"]
-    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("rank_")])
-    return _finish_frame(frame, metric)
-
-
-def results_from_trial_results(results: Any, metric: str) -> pd.DataFrame | None:
-    """The results frame rebuilt from ``result.json`` dicts (a run still running).
-
-    Results are grouped by ``grid_point_id``; a grid point's status is ``ok`` only when every
-    fold finished ``ok``. Results without validation scores (a refit) are ignored.
-
-    Returns
-    -------
-    DataFrame or None
-        None when no trial has finished.
-    """
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for result in results:
-        if result.get("status") == "ok" and result.get("validation_accuracy") is None:
-            continue  # a refit on all training data: no validation score
-        grid_point = str(result.get("grid_point_id") or result.get("task_id"))
-        groups.setdefault(grid_point, []).append(result)
-    if not groups:
-        return None
-    rows = []
-    for grid_point, folds in sorted(groups.items()):
-        folds = sorted(folds, key=lambda r: (r.get("repeat") or 0, r.get("fold") or 0))
-        row: dict[str, Any] = {"trial_id": grid_point}
-        for key, value in (folds[0].get("params") or {}).items():
-            row[f"param_{key}"] = str(value) if isinstance(value, list) else value
-        for name in VALIDATION_METRICS:
-            values = np.array([_float(r.get(f"validation_{name}")) for r in folds])
-            for index, value in enumerate(values):
-                row[f"split{index}_validation_{name}"] = value
-            finite = values[np.isfinite(values)]
-            row[f"mean_validation_{name}"] = float(finite.mean()) if finite.size else np.nan
-            row[f"std_validation_{name}"] = (float(finite.std()) if finite.size > 1
-                                             else np.nan)
-        if len(folds) == 1:
-            row["train_loss"] = _float(folds[0].get("train_loss"))
-            row["train_accuracy"] = _float(folds[0].get("train_accuracy"))
-        row["fit_seconds"] = _mean_of_finite([_float(r.get("fit_seconds")) for r in folds])
-        row["best_epoch"] = _mean_of_finite([_float(r.get("best_epoch")) for r in folds])
-        bad = [r for r in folds if r.get("status") != "ok"]
-        row["status"] = bad[0].get("status", "failed") if bad else "ok"
-        row["error"] = "; ".join(str(r.get("error") or "") for r in bad)
-        rows.append(row)
-    return _finish_frame(pd.DataFrame(rows), metric)
-
-
-def _mean_of_finite(values: list[float]) -> float:
-    finite = [value for value in values if math.isfinite(value)]
-    return sum(finite) / len(finite) if finite else math.nan
-
-
-def _float(value: Any) -> float:
-    try:
-        return float(value) if value is not None else np.nan
-    except (TypeError, ValueError):
-        return np.nan
-
-
-def _load_histories(run: RunFolder, reader: _Reader, kind: str,
-                    results: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """Grid point id → per-epoch history (k-fold: the mean over folds at each epoch)."""
-    trials_dir = run.path / "trials"
-    if not trials_dir.is_dir():
         return {}
-    per_grid_point: dict[str, list[pd.DataFrame]] = {}
-    direct: dict[str, pd.DataFrame] = {}
-    for history_path in sorted(trials_dir.glob("*/history.csv")):
-        frame = reader.csv(history_path)
+    return {task_id: result for task_id, result in finished.items()
+            if not TaskId.parse(task_id).refit}
+
+
+def results_frame(rows: list[dict[str, Any]], metric: str) -> pd.DataFrame:
+    """The grid-point rows as a table, best rank first."""
+    frame = pd.DataFrame(rows)
+    return frame.sort_values([f"rank_{metric}", "trial_id"], kind="stable").reset_index(drop=True)
+
+
+def _load_results(run: RunFolder, reader: _Reader, info: dict[str, Any], config: dict[str, Any],
+                  kind: str, metric: str,
+                  finished: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame | None, bool, int]:
+    """The results table, whether every grid point has all its splits, and the splits."""
+    folds, n_splits = planned_splits(info, config, kind)
+    if not finished:
+        return None, False, n_splits
+    try:
+        rows = results.grid_point_rows(finished.values(), n_splits=n_splits, folds=folds,
+                                       metric=metric)
+    except (KeyError, IndexError, TypeError, ValueError) as error:
+        reader.problems.append(f"trials/*/result.json: {type(error).__name__}: {error}")
+        return None, False, n_splits
+    planned = info.get("n_grid_points")
+    complete = (all(row["status"] != results.INCOMPLETE for row in rows)
+                and (planned is None or len(rows) >= int(planned)))
+    return results_frame(rows, metric), complete, n_splits
+
+
+def grid_point_histories(run: RunFolder, finished: Mapping[str, Mapping[str, Any]],
+                         read_csv: Callable[[Path], pd.DataFrame | None]
+                         ) -> dict[str, pd.DataFrame]:
+    """Grid point id → its learning curve (:func:`mlpsel.results.mean_history` of its tasks'
+    histories, in split order), in grid order; the refit is left out.
+
+    Parameters
+    ----------
+    finished : mapping
+        Task id → stored result (for the grid order).
+    read_csv : callable
+        Reads one ``history.csv``; None when it cannot.
+    """
+    by_grid_point: dict[str, list[tuple[tuple[int, int], pd.DataFrame]]] = {}
+    for history_path in run.stored_histories():
+        task = TaskId.parse(history_path.parent.name)
+        if task.refit:
+            continue  # the chosen grid point retrained on all training data: no validation
+        frame = read_csv(history_path)
         if frame is None or "epoch" not in frame or frame.empty:
             continue  # unreadable, or a trial that diverged in its first epoch
-        task_id = history_path.parent.name
-        match = FOLD_TASK.match(task_id)
-        if task_id.startswith(REFIT_PREFIX):
-            continue  # the chosen grid point retrained on all training data: no validation
-        if match:
-            per_grid_point.setdefault(match.group("grid_point"), []).append(frame)
-        else:
-            direct[task_id] = frame
-    histories: dict[str, pd.DataFrame] = {}
-    for grid_point, frames in per_grid_point.items():
-        combined = pd.concat(frames, ignore_index=True)
-        numeric = combined.select_dtypes("number")
-        histories[grid_point] = numeric.groupby("epoch", as_index=False).mean()
-    for task_id, frame in direct.items():
-        histories.setdefault(task_id, frame)  # k-fold: fold means win over a refit's history
-    if results is not None:  # best first, as the ranking
-        order = {trial_id: position for position, trial_id in enumerate(results["trial_id"])}
+        position = (task.repeat or 0, task.fold or 0)
+        by_grid_point.setdefault(task.grid_point_id, []).append((position, frame))
+    index = {str(r.get("grid_point_id")): r.get("grid_point_index") for r in finished.values()}
+    order = sorted(by_grid_point, key=lambda gp: (
+        index[gp] if isinstance(index.get(gp), int) else math.inf, gp))
+    return {gp: results.mean_history([frame for _, frame in sorted(by_grid_point[gp],
+                                                                   key=lambda item: item[0])])
+            for gp in order}
+
+
+def _load_histories(run: RunFolder, reader: _Reader, finished: dict[str, dict[str, Any]],
+                    frame: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """Grid point id → learning curve, best rank first."""
+    histories = grid_point_histories(run, finished, reader.csv)
+    if frame is not None:
+        order = {trial_id: position for position, trial_id in enumerate(frame["trial_id"])}
         histories = dict(sorted(histories.items(),
                                 key=lambda item: (order.get(item[0], len(order)), item[0])))
     return histories
+
+
+def report_from_study(result: Any) -> RunReport:
+    """The :class:`RunReport` of a study that just ran (a :class:`mlpsel.study.StudyResult`),
+    from what it holds: no file is read back."""
+    summary = result.summary
+    metric = summary["selection_metric"]
+    evaluation = result.evaluation
+    return RunReport(
+        run=result.run, info=result.info, config=result.config, summary=summary,
+        environment=result.environment, kind="cv" if summary["command"] == "cv" else "holdout",
+        selection_metric=metric, results=results_frame(result.rows, metric),
+        results_complete=True, n_splits=result.splits_per_grid_point, histories={},
+        per_class=evaluation.per_class, confusion=evaluation.confusion,
+        class_names=result.class_names, predictions=None, test_scores=dict(summary["test"]),
+        best_trial_id=summary["best"]["trial_id"],
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,12 +80,12 @@ def _ranking(report: RunReport) -> str:
         is_best = values["trial_id"] == report.best_trial_id
         std = values[f"std_{metric}"]
         score = format_score(values[f"mean_{metric}"]) + " ± " + format_score(std)
-        cells = [str(values["rank"]), f"`{values['trial_id']}`"]
+        cells = [str(values[report.rank_column]), f"`{values['trial_id']}`"]
         cells += [format_parameter(values[f"param_{key}"]) for key in report.parameter_keys]
         cells += [f"**{score}**" if is_best else score]
         cells += [format_score(values[f"mean_{other}"]) for other in others]
-        cells += [format_score(values["best_epoch"], 1 if report.n_splits > 1 else 0),
-                  format_score(values["fit_seconds"], 2),
+        cells += [format_score(values["mean_best_epoch"], 1 if report.n_splits > 1 else 0),
+                  format_score(values["mean_fit_seconds"], 2),
                   values["status"] + (" ★ chosen" if is_best else "")]
         rows.append(cells)
     partial = "" if report.results_complete else " — partial, from the trials finished so far"

@@ -184,9 +184,9 @@ def validation_curves_figure(results: pd.DataFrame, metric: str, best_id: str | 
     Parameters
     ----------
     results : DataFrame
-        The normalised results (see :class:`mlpsel.report.loading.RunReport`): ``trial_id``,
+        The grid-point table (see :class:`mlpsel.report.loading.RunReport`): ``trial_id``,
         ``param_<key>``, ``mean_<metric>``, ``std_<metric>``, ``status``; optionally
-        ``train_<suffix>``. Rows in grid order give each setting's value order.
+        ``mean_train_<suffix>``. Rows in grid order give each setting's value order.
     metric : str
         E.g. ``validation_accuracy``.
     best_id : str or None
@@ -203,7 +203,7 @@ def validation_curves_figure(results: pd.DataFrame, metric: str, best_id: str | 
     figure = Figure(figsize=(5.6 * n_columns, 4.4 * n_rows))
     axes_grid = figure.subplots(n_rows, n_columns, squeeze=False)
     suffix = metric.removeprefix("validation_")
-    train_column = f"train_{suffix}"
+    train_column = f"mean_train_{suffix}"
     best_rows = ok[ok["trial_id"] == best_id]
     for panel, axes in enumerate(axes_grid.flat):
         if panel >= len(parameter_keys):

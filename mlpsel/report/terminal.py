@@ -102,12 +102,12 @@ def ranking_table(report: RunReport) -> Table:
     table.add_column("status", no_wrap=True)
     for values in results.to_dict("records"):
         is_best = values["trial_id"] == report.best_trial_id
-        cells = [str(values["rank"]), values["trial_id"]]
+        cells = [str(values[report.rank_column]), values["trial_id"]]
         cells += [format_parameter(values[f"param_{key}"]) for key in report.parameter_keys]
         cells += [format_score(values[f"mean_{metric}"]), format_score(values[f"std_{metric}"])]
         cells += [format_score(values[f"mean_{other}"]) for other in others]
-        cells += [format_score(values["best_epoch"], 1 if report.n_splits > 1 else 0),
-                  format_score(values["fit_seconds"], 2)]
+        cells += [format_score(values["mean_best_epoch"], 1 if report.n_splits > 1 else 0),
+                  format_score(values["mean_fit_seconds"], 2)]
         ok = values["status"] == "ok"
         cells.append(Text(values["status"] + (" ★" if is_best else ""),
                           style=None if ok else "red"))

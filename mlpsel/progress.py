@@ -1,4 +1,4 @@
-"""Live progress of a sweep, drawn with rich from the executor's events.
+"""Live progress of a sweep, drawn with rich from :mod:`mlpsel.events` (the CLI's side).
 
 In a terminal: a bar over all trials (done / running / failed of total, best so far as
 mean ± std, elapsed, time left) and one bar per running trial's epochs. Without a terminal (CI
@@ -21,11 +21,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mlpsel.executor import EpochFinished, Event, TaskFinished, TaskStarted
+from mlpsel.events import EpochFinished, Event, TaskFinished, TaskStarted
 
 
 class SweepProgress:
-    """Draws executor events; use as a context manager around the sweep.
+    """Draws task events; use as a context manager around the sweep.
 
     Parameters
     ----------
@@ -85,13 +85,12 @@ class SweepProgress:
                     f"  {event.task_id}", total=event.total_epochs, status="")
                 self._update_overall()
         elif isinstance(event, EpochFinished) and self.progress is not None:
-            record = event.record
-            status = f"loss {record.train_loss:.4f}"
-            if record.validation_accuracy is not None:
-                status += f"  validation accuracy {record.validation_accuracy:.4f}"
+            status = f"loss {event.train_loss:.4f}"
+            if event.validation_accuracy is not None:
+                status += f"  validation accuracy {event.validation_accuracy:.4f}"
             bar = self.epoch_bars.get(event.task_id)
             if bar is not None:
-                self.progress.update(bar, completed=record.epoch, status=status)
+                self.progress.update(bar, completed=event.epoch, status=status)
         elif isinstance(event, TaskFinished):
             self._finished(event)
 
@@ -114,8 +113,7 @@ class SweepProgress:
 
     def _record_score(self, result: dict[str, Any]) -> None:
         grid_point_id = result.get("grid_point_id")
-        if result["status"] != "ok" or grid_point_id is None or result.get("fold") is None and \
-                self.splits_per_grid_point > 1:
+        if result["status"] != "ok" or grid_point_id is None:
             return
         scores = self.scores[grid_point_id]
         scores.append(float(result[self.metric]))
@@ -129,10 +127,11 @@ class SweepProgress:
     def _finished(self, event: TaskFinished) -> None:
         result = event.result
         self.running.discard(event.task_id)
-        if result.get("validation_accuracy") is None and result["status"] == "ok":
-            # the refit on all training data: not a trial of the sweep
+        if event.refit:  # the refit on all training data: not a trial of the sweep
             seconds = result.get("fit_seconds") or 0.0
-            line = f"refit {event.task_id} on all training data ({seconds:.1f} s)"
+            outcome = "" if result["status"] == "ok" else \
+                f": [red]{result['status']}[/]: {result.get('error')}"
+            line = f"refit {event.task_id} on all training data ({seconds:.1f} s){outcome}"
         else:
             self.done += 1
             if result["status"] != "ok":

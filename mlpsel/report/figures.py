@@ -1,0 +1,99 @@
+"""The run folder's own figures, drawn from its files: a report step the pipeline is handed.
+
+``learning_curves.png`` (every grid point's learning curve, the chosen one highlighted),
+``cv_spread.png`` (k-fold: each grid point's score on every fold) and ``confusion_matrix.png``
+(the chosen network on the test set). :class:`RunFigures` is what :func:`mlpsel.study.run_study`
+takes as ``figures``: stage ``selection`` draws the first two once the tables and histories are
+stored, stage ``test`` the last once ``best/`` is; with ``parallel`` each is drawn in a forked
+process, so the drawing overlaps the scoring of the test set.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from typing import Any
+
+from mlpsel.report import plots
+from mlpsel.report.loading import grid_point_histories, planned_splits
+from mlpsel.store import (
+    CONFUSION_MATRIX_FIGURE,
+    CV_SPREAD_FIGURE,
+    LEARNING_CURVES_FIGURE,
+    RunFolder,
+    write_figure,
+)
+
+SELECTION_STAGE = "selection"
+TEST_STAGE = "test"
+
+
+def draw_learning_curves(run: RunFolder, chosen: str) -> None:
+    import pandas as pd
+
+    finished = run.finished_trial_results()
+    histories = grid_point_histories(run, finished, pd.read_csv)
+    write_figure(run.figure(LEARNING_CURVES_FIGURE),
+                 plots.learning_curves_figure(histories, chosen))
+
+
+def draw_cv_spread(run: RunFolder, chosen: str) -> None:
+    import pandas as pd
+
+    info = run.read_run_info()
+    _, n_splits = planned_splits(info, {}, "cv")
+    metric = "validation_accuracy"
+    write_figure(run.figure(CV_SPREAD_FIGURE),
+                 plots.cv_spread_figure(pd.read_csv(run.cv_results_csv), metric=metric,
+                                        n_splits=n_splits, best_id=chosen))
+
+
+def draw_confusion_matrix(run: RunFolder, chosen: str) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(run.confusion_matrix_csv, index_col=0)
+    write_figure(run.figure(CONFUSION_MATRIX_FIGURE),
+                 plots.confusion_matrix_figure(frame.to_numpy(),
+                                               tuple(str(name) for name in frame.columns)))
+
+
+def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str], None]]:
+    """The figures of ``stage`` for this run."""
+    if stage == SELECTION_STAGE:
+        drawings = [draw_learning_curves]
+        if run.cv_results_csv.is_file():
+            drawings.append(draw_cv_spread)
+        return drawings
+    if stage == TEST_STAGE:
+        return [draw_confusion_matrix]
+    raise ValueError(f"unknown figure stage {stage!r}")
+
+
+class RunFigures:
+    """Draws a run's figures into its folder, in forked processes when ``parallel`` (a sweep that
+    used several workers has cores to spare while the test set is scored), else here.
+
+    A figure whose process fails is drawn again here, so a figure is never missing.
+    """
+
+    def __init__(self, parallel: bool = False) -> None:
+        self.parallel = parallel
+        self.pending: list[tuple[Any, Callable[[RunFolder, str], None], RunFolder, str]] = []
+
+    def draw(self, run: RunFolder, stage: str, chosen: str) -> None:
+        for drawing in stage_figures(run, stage):
+            if not self.parallel:
+                drawing(run, chosen)
+                continue
+            process = multiprocessing.get_context("fork").Process(
+                target=drawing, args=(run, chosen), daemon=True)
+            process.start()
+            self.pending.append((process, drawing, run, chosen))
+
+    def wait(self) -> None:
+        for process, drawing, run, chosen in self.pending:
+            process.join(timeout=300)
+            if process.exitcode != 0:
+                process.kill()
+                drawing(run, chosen)
+        self.pending.clear()

@@ -1,0 +1,26 @@
+"""Strategies: each way of choosing a network is one small module here.
+
+A strategy plans the tasks of a sweep (possibly in rounds), builds the results table from what the
+tasks report, chooses, and may ask for a refit. :mod:`mlpsel.study` is the one pipeline that runs
+any of them; its docstring says what a strategy must provide.
+
+============  ==============  ============================================================
+command       strategy        what it does
+============  ==============  ============================================================
+``train``     :class:`Holdout`  one train/validation split; choose on validation; the chosen
+                                trial's own network is tested
+``cv``        :class:`KFold`    (repeated, stratified) k-fold; choose on the mean over folds;
+                                refit the choice on all training data; test that
+============  ==============  ============================================================
+"""
+
+from __future__ import annotations
+
+from mlpsel.strategies.base import Choice, Strategy
+from mlpsel.strategies.holdout import Holdout
+from mlpsel.strategies.kfold import KFold
+
+STRATEGIES: dict[str, type[Strategy]] = {"train": Holdout, "cv": KFold}
+"""The strategy of each command."""
+
+__all__ = ["STRATEGIES", "Choice", "Holdout", "KFold", "Strategy"]

@@ -1,0 +1,122 @@
+"""What every strategy provides, and the parts holdout and k-fold share.
+
+See :mod:`mlpsel.study` for how the pipeline calls a strategy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlpsel.config import Config
+from mlpsel.data import Dataset
+from mlpsel.executor import Task
+from mlpsel.results import choose_best
+from mlpsel.search import GridPoint, grid_points
+from mlpsel.store import RunFolder, TaskId
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Results = Mapping[str, Mapping[str, Any]]
+"""Task id → the task's result, for every task finished so far."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a strategy chose.
+
+    Attributes
+    ----------
+    position : int
+        The chosen row of the results table.
+    grid_point : GridPoint
+    refit : Task or None
+        A final fit the pipeline runs before testing (k-fold: on all training data).
+    model_task : TaskId
+        The task whose stored network is the one tested once.
+    """
+
+    position: int
+    grid_point: GridPoint
+    refit: Task | None
+    model_task: TaskId
+
+
+class Strategy:
+    """A way of choosing: plans tasks, tabulates their results, chooses.
+
+    Subclasses set :attr:`command`, :attr:`splits_per_grid_point` and :attr:`tasks`, and
+    implement :meth:`rows`, :meth:`choose`, :meth:`tables` and :meth:`best_summary`; the rest has
+    defaults. The default :meth:`plan` is one round: every task of :attr:`tasks` at once. A
+    strategy that works in rounds overrides it.
+
+    Parameters
+    ----------
+    config : Config
+        The resolved config.
+    dataset : Dataset
+        The run's data (its training labels decide the splits). A split that cannot be made
+        raises :class:`mlpsel.errors.SplitError` here, before any run folder exists.
+    """
+
+    command: str = ""
+    splits_per_grid_point: int = 1
+
+    def __init__(self, config: Config, dataset: Dataset) -> None:
+        self.config = config
+        self.metric: str = config["selection.metric"]
+        self.points = grid_points(config)
+        self.n_train = len(dataset.train_labels)
+        self.n_test = len(dataset.test_labels)
+        self.tasks: list[Task] = []
+        self._planned = False
+
+    @property
+    def n_tasks(self) -> int:
+        """Tasks of the sweep (for progress): grid points × splits."""
+        return len(self.points) * self.splits_per_grid_point
+
+    def run_details(self) -> dict[str, Any]:
+        """What ``run.json`` records about the plan (after the dataset's name)."""
+        return {"n_grid_points": len(self.points)}
+
+    def prepare(self, run: RunFolder) -> None:
+        """Write what the strategy stores before any task runs (k-fold: the folds)."""
+
+    def plan(self, finished: Results) -> list[Task]:
+        """The next round of tasks given the results so far; ``[]`` when there is no more."""
+        if self._planned:
+            return []
+        self._planned = True
+        return self.tasks
+
+    def sweep_results(self, finished: Results) -> list[Mapping[str, Any]]:
+        """The results of :attr:`tasks`, in their order."""
+        return [finished[task.task_id] for task in self.tasks]
+
+    def rows(self, finished: Results) -> list[dict[str, Any]]:
+        """The ranked grid-point table (:func:`mlpsel.results.grid_point_rows`)."""
+        raise NotImplementedError
+
+    def choose(self, rows: list[dict[str, Any]], finished: Results) -> Choice:
+        """The best grid point on the validation data alone (raises
+        :class:`mlpsel.errors.NoSuccessfulTrial` when none succeeded)."""
+        raise NotImplementedError
+
+    def tables(self, rows: list[dict[str, Any]], finished: Results) -> dict[str, pd.DataFrame]:
+        """The tables to write: table name (:data:`mlpsel.store.TABLES`) → frame."""
+        raise NotImplementedError
+
+    def summary_fields(self) -> dict[str, Any]:
+        """What ``summary.json`` says about the design (after the dataset's name)."""
+        return {}
+
+    def best_summary(self, choice: Choice, rows: list[dict[str, Any]],
+                     finished: Results) -> dict[str, Any]:
+        """``summary.json``'s ``best``: the choice and its validation scores."""
+        raise NotImplementedError
+
+    def _best_position(self, rows: list[dict[str, Any]]) -> int:
+        return choose_best(rows, self.metric)

@@ -1,0 +1,99 @@
+"""k-fold cross-validation (``mlpsel cv``): choose on the mean over folds, then refit.
+
+Every grid point is trained on k−1 folds and validated on the remaining one, for every fold of
+every repeat; the grid point with the best mean validation metric is chosen (its spread across
+folds says how far to trust that mean), refit on the whole training set, and that network is
+scored once on the test set.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mlpsel.config import Config
+from mlpsel.data import Dataset
+from mlpsel.executor import Task
+from mlpsel.results import cv_results_frame, grid_point_rows, task_frame
+from mlpsel.splits import StratifiedKFold, splits_from_assignment
+from mlpsel.store import CV_RESULTS_TABLE, TRIALS_TABLE, RunFolder, TaskId
+from mlpsel.strategies.base import Choice, Results, Strategy
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def refit_epochs(early_stopping_patience: int, epochs: int, best_epochs: list[int]) -> int:
+    """Epochs for the refit: the configured number, or with early stopping the mean best epoch
+    the folds found (rounded, at least 1)."""
+    if early_stopping_patience > 0 and best_epochs:
+        return max(1, int(round(float(np.mean(best_epochs)))))
+    return epochs
+
+
+class KFold(Strategy):
+    """``cv.folds`` folds × ``cv.repeats`` repeats, stratified unless ``cv.stratify`` is false."""
+
+    command = "cv"
+
+    def __init__(self, config: Config, dataset: Dataset) -> None:
+        super().__init__(config, dataset)
+        cv = config["cv"]
+        self.folds, self.repeats, self.stratify = cv["folds"], cv["repeats"], cv["stratify"]
+        self.splits_per_grid_point = self.folds * self.repeats
+        splitter = StratifiedKFold(self.folds, n_repeats=self.repeats, stratify=self.stratify,
+                                   seed=config["seed"])
+        self.labels = dataset.train_labels
+        self.assignment = splitter.fold_assignment(dataset.train_labels)  # (repeats, N)
+        splits = list(splits_from_assignment(self.assignment))
+        self.tasks_by_point = {
+            point.grid_point_id: [Task(TaskId(point.grid_point_id, repeat, fold), point,
+                                       train_index, validation_index)
+                                  for repeat, fold, train_index, validation_index in splits]
+            for point in self.points
+        }
+        self.tasks = [task for tasks in self.tasks_by_point.values() for task in tasks]
+
+    def run_details(self) -> dict[str, Any]:
+        return {**super().run_details(), "folds": self.folds, "repeats": self.repeats}
+
+    def prepare(self, run: RunFolder) -> None:
+        run.write_folds(self.assignment, self.labels)
+
+    def rows(self, finished: Results) -> list[dict[str, Any]]:
+        return grid_point_rows(self.sweep_results(finished), n_splits=self.splits_per_grid_point,
+                               folds=self.folds, metric=self.metric)
+
+    def choose(self, rows: list[dict[str, Any]], finished: Results) -> Choice:
+        position = self._best_position(rows)
+        point = self.points[position]
+        fold_results = [finished[task.task_id] for task in self.tasks_by_point[point.grid_point_id]]
+        training = point.spec.training
+        epochs = refit_epochs(training.early_stopping_patience, training.epochs,
+                              [result.get("best_epoch") or 0 for result in fold_results])
+        refit = Task(TaskId(point.grid_point_id, refit=True), point, np.arange(self.n_train),
+                     None, save_model=True, epochs=epochs)
+        return Choice(position, point, refit=refit, model_task=refit.id)
+
+    def tables(self, rows: list[dict[str, Any]], finished: Results) -> dict[str, pd.DataFrame]:
+        return {CV_RESULTS_TABLE: cv_results_frame(rows),
+                TRIALS_TABLE: task_frame(self.sweep_results(finished))}
+
+    def summary_fields(self) -> dict[str, Any]:
+        return {"folds": self.folds, "repeats": self.repeats, "stratify": self.stratify,
+                "split": {"train": self.n_train, "test": self.n_test}}
+
+    def best_summary(self, choice: Choice, rows: list[dict[str, Any]],
+                     finished: Results) -> dict[str, Any]:
+        row = rows[choice.position]
+        metric = self.metric
+        return {
+            "trial_id": choice.grid_point.grid_point_id,
+            "params": choice.grid_point.params,
+            f"mean_{metric}": float(row[f"mean_{metric}"]),
+            f"std_{metric}": float(row[f"std_{metric}"]),
+            "mean_validation_accuracy": float(row["mean_validation_accuracy"]),
+            "std_validation_accuracy": float(row["std_validation_accuracy"]),
+            "refit_epochs": choice.refit.epochs if choice.refit else None,
+        }
