@@ -1,8 +1,10 @@
-"""Run folders: ids, atomic writes, lookup by id / prefix / latest / path."""
+"""Run folders: ids, task ids, atomic writes and permissions, model files, lookup by id / prefix /
+latest / path."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -10,12 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlpsel.atomic import atomic_open
 from mlpsel.errors import DataError, RunNotFound
 from mlpsel.nn import MLP
 from mlpsel.store import (
     RUN_ID_PATTERN,
+    RunFolder,
+    TaskId,
     create_run,
     list_runs,
     load_model,
@@ -163,3 +169,31 @@ def test_load_rejects_inconsistent_shapes(tmp_path):
     save_model(path, network)
     with pytest.raises(DataError, match="layer 2"):
         load_model(path)
+
+
+@given(st.from_regex(r"[0-9]{3}-[0-9a-f]{8}", fullmatch=True),
+       st.one_of(st.none(), st.tuples(st.integers(0, 30), st.integers(0, 30))), st.booleans())
+def test_task_ids_format_and_parse_back(grid_point, split, refit):
+    repeat, fold = split if split and not refit else (None, None)
+    task = TaskId(grid_point, repeat, fold, refit=refit)
+    assert TaskId.parse(str(task)) == task
+    assert RunFolder(Path("runs/x")).trial_dir(task).name == str(task)
+
+
+def test_task_id_names_as_the_run_folder_spells_them():
+    assert str(TaskId("003-fff6bd61")) == "003-fff6bd61"
+    assert str(TaskId("003-fff6bd61", 1, 4)) == "003-fff6bd61-r1f4"
+    assert str(TaskId("003-fff6bd61", refit=True)) == "refit-003-fff6bd61"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_run_files_get_the_users_normal_permissions(tmp_path):
+    """Files renamed into place keep 0666 less the umask, not mkstemp's 0600."""
+    run = create_run(tmp_path, "perm", "train")
+    write_json(run.summary_json, {"a": 1})
+    save_model(run.best_model, MLP([3, 2], rng=np.random.default_rng(0)))
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in (run.run_json, run.summary_json, run.best_model):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+    assert json.loads(run.summary_json.read_text()) == {"a": 1}

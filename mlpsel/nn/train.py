@@ -1,8 +1,15 @@
 """The training loop: mini-batch gradient descent over samples stored as rows.
 
-Data at rest are rows, ``X`` (N, n_0) uint8 (or floats), labels ``y`` (N,). This module is the one
-place where a row batch becomes the network's column batch: ``X[idx].T`` is a free view, and the
-float conversion and scaling happen in the same pass (``np.multiply(..., dtype=float32)``).
+Data at rest are rows, ``X`` (N, n_0) uint8 (or floats), labels ``y`` (N,). Each batch becomes
+the network's column batch through :func:`mlpsel.nn.network.rows_to_columns` (``X[idx].T`` is a
+free view, converted and scaled into a float (n_0, m) array), here and in :func:`evaluate` and
+prediction alike; ``rows=`` trains on row indices without copying the split out.
+
+:func:`fit` trains each batch with :class:`FusedStep`, the fast path: A[l] written over Z[l],
+the loss from integer labels, and for SGD and momentum α/m folded into dZ[L] and the update done
+inside the dW product. ``fast_path=False``, or a network whose passes are overridden, takes the
+course-form path (``forward_backward`` → ``optimizer.step``), which the tests keep as the oracle
+of the fast one.
 
 The loop never prints: it calls ``on_epoch(record)`` after every epoch and returns a
 :class:`History`.

@@ -2,7 +2,8 @@
 
 Everything is inside the one file: the CSS inline, every figure a base64 PNG ``data:`` URI, no
 script, no font or stylesheet from the network, so it opens anywhere, offline, and can be kept
-as a CI artifact. Figures are drawn with matplotlib (imported only here, when drawing).
+as a CI artifact. Figures are drawn by :mod:`mlpsel.report.plots` from the :class:`RunReport`
+(matplotlib is imported only when drawing); nothing here reads the run folder.
 """
 
 from __future__ import annotations

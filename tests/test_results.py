@@ -1,0 +1,107 @@
+"""The one results module: per-task results → the per-grid-point table, ranks and the choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mlpsel.errors import NoSuccessfulTrial
+from mlpsel.results import (
+    INCOMPLETE,
+    choose_best,
+    grid_point_rows,
+    mean_history,
+    rank_scores,
+    status_counts,
+)
+
+
+def result(grid_point: str, index: int, fold: int | None, accuracy: float | None,
+           status: str = "ok", loss: float = 1.0) -> dict:
+    return {"task_id": grid_point if fold is None else f"{grid_point}-r0f{fold}",
+            "grid_point_id": grid_point, "grid_point_index": index, "repeat": 0 if fold is not None
+            else None, "fold": fold, "params": {"model.hidden_layers": [8], "seed": index},
+            "status": status, "error": None if status == "ok" else "loss became nan",
+            "validation_accuracy": accuracy, "validation_loss": loss,
+            "validation_macro_f1": accuracy, "train_loss": 0.5, "train_accuracy": 0.9,
+            "fit_seconds": 2.0, "best_epoch": 4}
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(-5, 5, allow_nan=False),
+                          st.sampled_from([0.5, 1.0])), min_size=1, max_size=12),
+       st.booleans())
+def test_ranks_are_pandas_min_ranks_with_missing_last(scores, higher_is_better):
+    expected = pd.Series([np.nan if s is None else s for s in scores], dtype=float).rank(
+        ascending=not higher_is_better, method="min", na_option="bottom").astype(int)
+    assert rank_scores(scores, higher_is_better) == list(expected)
+
+
+def test_holdout_is_the_one_split_case_without_a_spread():
+    rows = grid_point_rows([result("000-a", 0, None, 0.8), result("001-b", 1, None, 0.9)],
+                           n_splits=1)
+    assert [row["trial_id"] for row in rows] == ["000-a", "001-b"]
+    assert rows[0]["split0_validation_accuracy"] == rows[0]["mean_validation_accuracy"] == 0.8
+    assert rows[0]["std_validation_accuracy"] is None
+    assert rows[0]["mean_train_loss"] == 0.5 and rows[0]["mean_best_epoch"] == 4.0
+    assert rows[0]["param_model.hidden_layers"] == "[8]"  # lists as their text
+    assert [row["rank_validation_accuracy"] for row in rows] == [2, 1]
+    assert choose_best(rows, "validation_accuracy") == 1
+
+
+def test_lower_loss_ranks_first_and_ties_go_to_the_earlier_grid_point():
+    results = [result(gp, i, None, 0.5, loss=loss)
+               for i, (gp, loss) in enumerate([("000-a", 0.3), ("001-b", 0.2), ("002-c", 0.2)])]
+    rows = grid_point_rows(results, n_splits=1, metric="validation_loss")
+    assert [row["rank_validation_loss"] for row in rows] == [3, 1, 1]
+    assert choose_best(rows, "validation_loss") == 1
+
+
+def test_a_grid_point_missing_splits_is_incomplete_without_a_mean():
+    rows = grid_point_rows([result("000-a", 0, 0, 0.8), result("000-a", 0, 2, 0.9)],
+                           n_splits=3, folds=3)
+    (row,) = rows
+    assert row["status"] == INCOMPLETE and row["error"] == ""
+    assert row["split1_validation_accuracy"] is None and row["split2_validation_accuracy"] == 0.9
+    assert row["mean_validation_accuracy"] is None and row["std_validation_accuracy"] is None
+    assert row["rank_validation_accuracy"] == 1  # the only row, ranked last = first
+    with pytest.raises(NoSuccessfulTrial, match="000-a: incomplete"):
+        choose_best(rows, "validation_accuracy")
+
+
+def test_repeats_place_each_fold_at_repeat_times_folds_plus_fold():
+    results = []
+    for repeat in range(2):
+        for fold in range(2):
+            entry = result("000-a", 0, fold, 0.1 * (1 + repeat * 2 + fold))
+            entry.update(repeat=repeat, task_id=f"000-a-r{repeat}f{fold}")
+            results.append(entry)
+    (row,) = grid_point_rows(reversed(results), n_splits=4, folds=2)
+    assert [row[f"split{k}_validation_accuracy"] for k in range(4)] == pytest.approx(
+        [0.1, 0.2, 0.3, 0.4])
+    assert row["mean_validation_accuracy"] == pytest.approx(0.25)
+    assert row["std_validation_accuracy"] == pytest.approx(np.std([0.1, 0.2, 0.3, 0.4]))
+
+
+def test_nothing_ok_is_no_successful_trial_naming_each_failure():
+    rows = grid_point_rows([result("000-a", 0, None, None, status="diverged")], n_splits=1)
+    assert rows[0]["error"] == "loss became nan"  # one split: no task id in front
+    with pytest.raises(NoSuccessfulTrial, match=r"000-a: diverged \(loss became nan\)"):
+        choose_best(rows, "validation_accuracy")
+
+
+def test_status_counts_most_common_first():
+    results = [{"status": s} for s in ["ok", "diverged", "ok", "failed", "diverged", "ok"]]
+    assert list(status_counts(results).items()) == [("ok", 3), ("diverged", 2), ("failed", 1)]
+
+
+def test_mean_history_of_one_is_itself_and_of_several_the_per_epoch_mean():
+    first = pd.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5]})
+    second = pd.DataFrame({"epoch": [1], "train_loss": [3.0]})  # stopped early
+    assert mean_history([first]) is first
+    mean = mean_history([first, second])
+    assert list(mean["epoch"]) == [1, 2]
+    assert list(mean["train_loss"]) == [2.0, 0.5]
+    assert list(mean_history([first, first.iloc[:0]])["train_loss"]) == [1.0, 0.5]  # empty: out
