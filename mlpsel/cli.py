@@ -339,7 +339,7 @@ def report(
                                        "'latest'.")] = "latest",
     output_format: Annotated[ReportFormat, typer.Option(
         "--format", "-f", help="terminal | md (Markdown, e.g. for a CI job summary) | json | "
-        "html (writes report.html into the run folder)")] = ReportFormat.terminal,
+        "html (a self-contained page, written into the run folder)")] = ReportFormat.terminal,
     runs_dir: RunsDirOption = Path("runs"),
 ) -> None:
     """Report a run: what was run, the ranking, the chosen network's test scores, per class."""

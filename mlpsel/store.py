@@ -62,6 +62,7 @@ BEST_FOLDER = "best"
 MODEL_FILE = "model.npz"
 HISTORY_FILE = "history.csv"
 RESULT_FILE = "result.json"
+TRIAL_RESULTS = f"{TRIALS_FOLDER}/*/{RESULT_FILE}"  # every stored task result, as a glob
 
 # The results tables a strategy writes, by name (see :meth:`RunFolder.table`).
 TRIALS_TABLE = "trials"
@@ -303,7 +304,7 @@ class RunFolder:
     def finished_trial_results(self) -> dict[str, dict[str, Any]]:
         """``task id → result.json`` for every task whose result was stored."""
         results = {}
-        for result_path in sorted(self.trials_dir.glob(f"*/{RESULT_FILE}")):
+        for result_path in sorted(self.path.glob(TRIAL_RESULTS)):
             results[result_path.parent.name] = read_json(result_path)
         return results
 

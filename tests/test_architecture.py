@@ -11,6 +11,7 @@ never imports a report; nothing below the CLI prints.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,31 @@ def test_the_layers_are_the_ones_the_rules_name():
         assert "mlpsel.executor" in imported_modules(fake)
     finally:
         fake.unlink()
+
+
+RUN_FOLDER_NAME = re.compile(
+    r"\b(run|config|env|trials|cv_results|folds|summary|model|predictions|confusion_matrix|"
+    r"per_class|history|result|learning_curves|cv_spread|report)\.(json|yaml|csv|npz|png|html)\b"
+    r"|\btrials/|\bbest/")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    bodies = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, bodies) and node.body and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=IDS)
+def test_no_run_folder_file_name_is_spelled_outside_the_store(path):
+    """Docstrings may describe the run folder; code takes its paths from mlpsel.store."""
+    if module_name(path) == "mlpsel.store":
+        assert RUN_FOLDER_NAME.search(path.read_text())  # the pattern does find names
+        return
+    tree = ast.parse(path.read_text())
+    docstrings = _docstrings(tree)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and id(node) not in docstrings):
+            assert not RUN_FOLDER_NAME.search(node.value), (
+                f"{module_name(path)} line {node.lineno} spells {node.value!r}")

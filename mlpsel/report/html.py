@@ -20,6 +20,7 @@ from mlpsel.atomic import write_text
 from mlpsel.report import plots
 from mlpsel.report.loading import (
     MISSING,
+    TEST_SCORE_LABELS,
     VALIDATION_METRICS,
     RunReport,
     format_parameter,
@@ -286,14 +287,10 @@ def _chosen(report: RunReport) -> str:
     if not scores:
         parts.append(_missing("Test set scores"))
     else:
-        names = [("test_accuracy", "test accuracy"),
-                 ("test_macro_precision", "macro precision"),
-                 ("test_macro_recall", "macro recall"), ("test_macro_f1", "macro F1"),
-                 ("test_loss", "test loss")]
         boxes = "".join(
             f'<div class="score"><div class="value">{format_score(scores[key])}</div>'
-            f'<div class="label">{escape(label)}</div></div>'
-            for key, label in names if key in scores)
+            f'<div class="label">{escape(metric_label(key))}</div></div>'
+            for key, _ in TEST_SCORE_LABELS if key in scores)
         parts.append("<p>The test set, scored once, after the choice:</p>"
                      f'<div class="scores">{boxes}</div>')
     return "".join(parts)

@@ -29,10 +29,13 @@ import numpy as np
 import pandas as pd
 
 from mlpsel import metrics, results
-from mlpsel.store import RunFolder, TaskId, process_alive
+from mlpsel.store import TRIAL_RESULTS, RunFolder, TaskId, process_alive
 
 # The validation scores every trial reports, by suffix (``validation_<suffix>``).
 VALIDATION_METRICS = metrics.VALIDATION_SCORES
+# The test scores of the chosen network as reports show them: (key, label), in summary order.
+TEST_SCORE_LABELS = tuple((f"test_{name}", metrics.SCORES[name].label)
+                          for name in metrics.TEST_SCORES)
 FINISHED = "finished"
 
 
@@ -376,7 +379,7 @@ def sweep_results(run: RunFolder, reader: _Reader) -> dict[str, dict[str, Any]]:
     try:
         finished = run.finished_trial_results()
     except (OSError, ValueError) as error:
-        reader.problems.append(f"trials/*/result.json: {type(error).__name__}: {error}")
+        reader.problems.append(f"{TRIAL_RESULTS}: {type(error).__name__}: {error}")
         return {}
     return {task_id: result for task_id, result in finished.items()
             if not TaskId.parse(task_id).refit}
@@ -399,7 +402,7 @@ def _load_results(run: RunFolder, reader: _Reader, info: dict[str, Any], config:
         rows = results.grid_point_rows(finished.values(), n_splits=n_splits, folds=folds,
                                        metric=metric)
     except (KeyError, IndexError, TypeError, ValueError) as error:
-        reader.problems.append(f"trials/*/result.json: {type(error).__name__}: {error}")
+        reader.problems.append(f"{TRIAL_RESULTS}: {type(error).__name__}: {error}")
         return None, False, n_splits
     planned = info.get("n_grid_points")
     complete = (all(row["status"] != results.INCOMPLETE for row in rows)

@@ -11,6 +11,7 @@ from typing import Any
 
 from mlpsel.report.loading import (
     MISSING,
+    TEST_SCORE_LABELS,
     VALIDATION_METRICS,
     RunReport,
     format_parameter,
@@ -111,10 +112,7 @@ def _chosen(report: RunReport) -> str:
     if not scores:
         lines.append(_not_available("Test set scores"))
     else:
-        names = [("test_accuracy", "accuracy"), ("test_macro_precision", "macro precision"),
-                 ("test_macro_recall", "macro recall"), ("test_macro_f1", "macro F1"),
-                 ("test_loss", "loss")]
-        present = [(key, label) for key, label in names if key in scores]
+        present = [(key, label) for key, label in TEST_SCORE_LABELS if key in scores]
         lines += ["Test set, scored once:", "",
                   markdown_table([label for _, label in present],
                                  [[format_score(scores[key]) for key, _ in present]],

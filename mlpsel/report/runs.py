@@ -13,6 +13,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from mlpsel.metrics import SCORES, TEST_SCORES, VALIDATION_SCORES
 from mlpsel.report.loading import (
     MISSING,
     RunReport,
@@ -130,15 +131,12 @@ def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+# (name, key, higher is better): the chosen grid point's validation means, then its test scores.
 COMPARED_SCORES = (
-    ("best validation accuracy", "mean_validation_accuracy", True),
-    ("best validation loss", "mean_validation_loss", False),
-    ("best validation macro F1", "mean_validation_macro_f1", True),
-    ("test accuracy", "test_accuracy", True),
-    ("test macro precision", "test_macro_precision", True),
-    ("test macro recall", "test_macro_recall", True),
-    ("test macro F1", "test_macro_f1", True),
-    ("test loss", "test_loss", False),
+    *((f"best validation {SCORES[name].label}", f"mean_validation_{name}",
+       SCORES[name].higher_is_better) for name in VALIDATION_SCORES),
+    *((f"test {SCORES[name].label}", f"test_{name}", SCORES[name].higher_is_better)
+      for name in TEST_SCORES),
 )
 
 

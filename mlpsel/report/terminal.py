@@ -14,6 +14,7 @@ from rich.text import Text
 
 from mlpsel.report.loading import (
     MISSING,
+    TEST_SCORE_LABELS,
     VALIDATION_METRICS,
     RunReport,
     format_parameter,
@@ -134,14 +135,9 @@ def chosen_network_text(report: RunReport) -> Text:
         text.append(_not_available("Test set scores"))
         return text
     text.append("Test set (scored once): ", style="bold")
-    text.append("  ".join(f"{label} {format_score(scores.get(key))}" for key, label in TEST_SCORES
-                          if key in scores))
+    text.append("  ".join(f"{label} {format_score(scores.get(key))}" for key, label in
+                          TEST_SCORE_LABELS if key in scores))
     return text
-
-
-TEST_SCORES = (("test_accuracy", "accuracy"), ("test_macro_precision", "macro precision"),
-               ("test_macro_recall", "macro recall"), ("test_macro_f1", "macro F1"),
-               ("test_loss", "loss"))
 
 
 def _share_style(share: float, is_diagonal: bool) -> Style:
