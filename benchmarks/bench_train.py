@@ -447,7 +447,7 @@ with threadpool_limits(threads):
         from mlpsel.config import load_config
         from mlpsel.experiment import evaluate, run_trial
         from mlpsel.strategies import Holdout
-        from mlpsel.study import load_run_data
+        from mlpsel.experiment import load_run_data
         config = load_config(sys.argv[5], ["search.model.hidden_layers=[[512]]",
                                            "search.training.learning_rate=[0.05]",
                                            f"training.epochs={epochs}"])

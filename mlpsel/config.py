@@ -90,6 +90,10 @@ SELECTION_METRICS = {f"validation_{name}": SCORES[name].higher_is_better
 ALIASES = {"training.lr": "training.learning_rate", "model.hidden": "model.hidden_layers"}
 
 
+EXECUTORS = ("local", "dask")
+EXECUTOR_DEFAULTS: dict[str, Any] = {"name": "local", "address": None, "scheduler_file": None}
+
+
 @dataclass(frozen=True)
 class Config:
     """A validated, fully resolved config.
@@ -100,11 +104,17 @@ class Config:
         The nested mapping with every default filled in.
     source : str
         Where it came from (a file path, or ``"<packaged quickstart>"``).
+    executor : dict
+        Where the trials run (the ``executor:`` section): ``name`` (local or dask), ``address``,
+        ``scheduler_file``. Not part of :attr:`values`: where trials run changes no result, so
+        it is neither in ``config.yaml`` nor in what resume matches.
     """
 
     values: dict[str, Any]
     source: str = "<defaults>"
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    executor: dict[str, Any] = field(default_factory=lambda: dict(EXECUTOR_DEFAULTS),
+                                     compare=False)
 
     def __getitem__(self, dotted_key: str) -> Any:
         return get_dotted(self.values, dotted_key)
@@ -257,10 +267,38 @@ def config_from_mapping(
     data = dict(data)
     if isinstance(data.get("dataset"), str):
         data["dataset"] = {"name": data["dataset"]}
+    executor = _executor_settings(data.pop("executor", None), file=file, lines=lines)
     _merge(values, data, DEFAULTS, prefix="", file=file, lines=lines)
     overridden = {_apply_override(values, override) for override in overrides}
     _validate(values, file=file, lines=lines, overridden=overridden)
-    return Config(values=values, source=file, lines=lines)
+    return Config(values=values, source=file, lines=lines, executor=executor)
+
+
+def _executor_settings(value: Any, *, file: str, lines: Mapping[str, int]) -> dict[str, Any]:
+    """The ``executor:`` section: ``local``, ``dask``, or a mapping of name, address and
+    scheduler_file."""
+    settings = dict(EXECUTOR_DEFAULTS)
+    if value is None:
+        return settings
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        raise ConfigError("expected local, dask, or a mapping with keys name, address, "
+                          "scheduler_file", file=file, key="executor", line=lines.get("executor"))
+    for key, item in value.items():
+        dotted = f"executor.{key}"
+        if key not in settings:
+            hint = _did_you_mean(dotted, [f"executor.{name}" for name in settings])
+            raise ConfigError(f"unknown key; {hint}", file=file, key=dotted,
+                              line=lines.get(dotted))
+        if item is not None and not isinstance(item, str):
+            raise ConfigError(f"expected text, got {item!r}", file=file, key=dotted,
+                              line=lines.get(dotted))
+        settings[key] = item
+    if settings["name"] not in EXECUTORS:
+        raise ConfigError(f"unknown executor '{settings['name']}'; valid: {', '.join(EXECUTORS)}",
+                          file=file, key="executor.name", line=lines.get("executor.name"))
+    return settings
 
 
 def _merge(values: dict, data: Mapping, defaults: Mapping, *, prefix: str, file: str,
@@ -508,4 +546,5 @@ def smoke_config(config: Config) -> Config:
         else:
             values["search"][key] = candidates[:1]
     values["name"] = f"{values['name']}-smoke"
-    return Config(values=values, source=config.source, lines=config.lines)
+    return Config(values=values, source=config.source, lines=config.lines,
+                  executor=dict(config.executor))

@@ -62,6 +62,11 @@ class DivergedError(TrialError):
     """The training loss became NaN or infinite."""
 
 
+class ExecutorError(MlpselError):
+    """The executor cannot start: an optional extra is not installed, or a cluster cannot be
+    reached or refuses the run (a worker with other data or other versions)."""
+
+
 class NoSuccessfulTrial(MlpselError):
     """Every trial failed or diverged, or the refit did: there is no network to test."""
 

@@ -46,6 +46,20 @@ class RunStarted:
 
 
 @dataclass(frozen=True)
+class ExecutorStarted:
+    """Where the trials will run, in one sentence (e.g. the Dask scheduler and its workers)."""
+
+    description: str
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    """The cluster's workers and how many of the sweep's trials each is running now."""
+
+    running: dict[str, int]
+
+
+@dataclass(frozen=True)
 class TaskStarted:
     task_id: str
     total_epochs: int
@@ -76,7 +90,8 @@ class TaskFinished:
     resumed: bool = False
 
 
-Event = DownloadProgress | RunStarted | TaskStarted | EpochFinished | TaskFinished
+Event = (DownloadProgress | RunStarted | ExecutorStarted | ClusterStatus | TaskStarted
+         | EpochFinished | TaskFinished)
 EventHandler = Callable[[Event], None]
 
 

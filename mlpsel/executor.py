@@ -60,6 +60,9 @@ class Task:
         Keep ``model.npz`` (the holdout choice and the refit are the final model).
     epochs : int or None
         Overrides ``training.epochs`` (a refit uses the epochs the folds chose).
+    blas_threads : int or None
+        Overrides the executor's BLAS threads for this task: the refit runs alone, so it uses
+        every core (the number is recorded in ``run.json``, so a resumed run gives the same bits).
     """
 
     id: TaskId
@@ -68,6 +71,7 @@ class Task:
     validation_index: np.ndarray | None
     save_model: bool = False
     epochs: int | None = None
+    blas_threads: int | None = None
 
     @property
     def task_id(self) -> str:
@@ -144,30 +148,41 @@ class LocalExecutor:
         """
         blas_threads = self.blas_threads
         emit = on_event or ignore
-        finished = run.finished_trial_results()
-        results: dict[str, dict[str, Any]] = {}
-        pending = []
-        for task in tasks:
-            if task.task_id in finished:
-                results[task.task_id] = finished[task.task_id]
-                emit(TaskFinished(task.task_id, finished[task.task_id], refit=task.id.refit,
-                                  resumed=True))
-            else:
-                pending.append(task)
+        results, pending = stored_results(tasks, run, emit)
+        # a task with its own BLAS threads runs alone, here, after the others
+        alone = [task for task in pending if task.blas_threads]
+        pending = [task for task in pending if not task.blas_threads]
         # jobs × BLAS threads never above the cores, and never more workers than trials
         jobs = max(1, min(self.jobs, default_jobs() // blas_threads, len(pending)))
-        if jobs == 1:
-            with threadpool_limits(blas_threads):
-                for task in pending:
-                    try:
-                        results[task.task_id] = execute_task(task, dataset, run, emit)
-                    except KeyboardInterrupt:
-                        raise Interrupted(_interrupted_message(results, tasks)) from None
-        else:
+        if jobs > 1:
             results.update(_run_in_processes(pending, dataset, run, jobs, blas_threads, emit))
-            if len(results) < len(tasks):
+            if len(results) < len(tasks) - len(alone):
                 raise Interrupted(_interrupted_message(results, tasks))
+            pending = []
+        for task in pending + alone:
+            with threadpool_limits(task.blas_threads or blas_threads):
+                try:
+                    results[task.task_id] = execute_task(task, dataset, run, emit)
+                except KeyboardInterrupt:
+                    raise Interrupted(_interrupted_message(results, tasks)) from None
         return {task.task_id: results[task.task_id] for task in tasks}
+
+
+def stored_results(tasks: Sequence[Task], run: RunFolder,
+                   emit: EventHandler) -> tuple[dict[str, dict[str, Any]], list[Task]]:
+    """The results of ``tasks`` already stored in ``run`` (announced as resumed), and the tasks
+    still to run."""
+    finished = run.finished_trial_results()
+    results: dict[str, dict[str, Any]] = {}
+    pending = []
+    for task in tasks:
+        if task.task_id in finished:
+            results[task.task_id] = finished[task.task_id]
+            emit(TaskFinished(task.task_id, finished[task.task_id], refit=task.id.refit,
+                              resumed=True))
+        else:
+            pending.append(task)
+    return results, pending
 
 
 def _interrupted_message(results: dict[str, Any], tasks: Sequence[Task]) -> str:

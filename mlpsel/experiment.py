@@ -1,9 +1,10 @@
-"""One trial: the only owner of "fit → score".
+"""One trial: the only owner of "fit → score", and the data a run's trials see.
 
 A trial takes the spec of one grid point (:class:`mlpsel.search.TrialSpec`), the training images,
 and the index arrays of its train and validation parts; it builds the network, trains it, and
 scores it on the validation part. :func:`evaluate` scores the chosen network once on the test set.
-Nothing here writes a file or draws: the executor stores what a trial returns.
+:func:`load_run_data` loads the config's dataset cut to its subsets (on the client, and on a Dask
+worker alike). Nothing here writes a file or draws: the executor stores what a trial returns.
 
 Images are rows here, ``(N, 784)`` uint8, as they are at rest; the network converts each batch to
 columns (see :mod:`mlpsel.nn`).
@@ -20,15 +21,45 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlpsel import metrics
-from mlpsel.data import Dataset
+from mlpsel.config import Config
+from mlpsel.data import Dataset, load_dataset
 from mlpsel.errors import DivergedError
+from mlpsel.events import DownloadProgress, EventHandler, ignore
 from mlpsel.nn import MLP, EpochRecord, fit, make_optimizer
 from mlpsel.search import TrainingSpec, TrialSpec
+from mlpsel.splits import holdout_split
 
 if TYPE_CHECKING:
     import pandas as pd
 
 TRIAL_STATUSES = ("ok", "failed", "diverged")  # and "interrupted": not stored, to do again
+
+
+def load_run_data(config: Config, *, data_dir: str | None = None,
+                  on_event: EventHandler = ignore) -> Dataset:
+    """Load the config's dataset and cut it to ``dataset.train_subset`` / ``test_subset``.
+
+    A subset is a stratified sample drawn with the config's seed, so a smoke run sees every class.
+    """
+    spec = config["dataset"]
+    reference: str | dict = {"path": spec["path"]} if spec["path"] else spec["name"]
+    dataset = load_dataset(reference, data_dir=data_dir,
+                           progress=lambda name, done, total: on_event(
+                               DownloadProgress(name, done, total)))
+    train_images, train_labels = dataset.train_images, dataset.train_labels
+    test_images, test_labels = dataset.test_images, dataset.test_labels
+    seed = config["seed"]
+    if spec["train_subset"] is not None and spec["train_subset"] < len(train_labels):
+        _, keep = holdout_split(train_labels, spec["train_subset"], seed=seed, stratify=True)
+        train_images, train_labels = train_images[keep], train_labels[keep]
+    if spec["test_subset"] is not None and spec["test_subset"] < len(test_labels):
+        _, keep = holdout_split(test_labels, spec["test_subset"], seed=seed, stratify=True)
+        test_images, test_labels = test_images[keep], test_labels[keep]
+    return Dataset(
+        name=dataset.name, train_images=train_images, train_labels=train_labels,
+        test_images=test_images, test_labels=test_labels, class_names=dataset.class_names,
+        source=dataset.source,
+    )
 
 
 def build_network(spec: TrialSpec, n_features: int, n_classes: int) -> MLP:

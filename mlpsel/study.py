@@ -45,6 +45,7 @@ figures can be drawn while the test set is scored.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,14 +53,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mlpsel.config import Config
-from mlpsel.data import Dataset, load_dataset
+from mlpsel.data import Dataset
 from mlpsel.errors import Interrupted, MlpselError, NoSuccessfulTrial
-from mlpsel.events import DownloadProgress, EventHandler, RunStarted, ignore
-from mlpsel.executor import LocalExecutor
-from mlpsel.experiment import Evaluation, evaluate
+from mlpsel.events import EventHandler, ExecutorStarted, RunStarted, ignore
+from mlpsel.executor import LocalExecutor, default_jobs
+from mlpsel.experiment import Evaluation, evaluate, load_run_data
 from mlpsel.results import status_counts
-from mlpsel.splits import holdout_split
-from mlpsel.store import RunFolder, load_model, start_or_continue
+from mlpsel.store import RunFolder, load_model, run_identity, start_or_continue
 from mlpsel.strategies import STRATEGIES, Choice, Strategy
 
 if TYPE_CHECKING:
@@ -94,6 +94,12 @@ class StudyOptions:
         same command and config is continued.
     argv : list of str
         The command line, recorded in ``run.json``.
+    executor, address, scheduler_file : str or None
+        Where the trials run: ``local`` or ``dask`` (with a scheduler address or file; neither
+        starts a LocalCluster); None takes the config's ``executor:`` section.
+    refit_blas_threads : int or None
+        BLAS threads of the refit, which runs alone; default every core (``max(blas_threads,
+        cores)``). Recorded in ``run.json`` before the refit starts; a continued run keeps it.
     """
 
     runs_dir: Path = field(default_factory=lambda: Path("runs"))
@@ -102,6 +108,10 @@ class StudyOptions:
     blas_threads: int = 1
     resume: str | None = None
     argv: list[str] = field(default_factory=list)
+    executor: str | None = None
+    address: str | None = None
+    scheduler_file: str | None = None
+    refit_blas_threads: int | None = None
 
 
 @dataclass
@@ -133,33 +143,6 @@ class StudyResult:
     evaluation: Evaluation
     class_names: tuple[str, ...]
     resumed_trials: int = 0
-
-
-def load_run_data(config: Config, *, data_dir: str | None = None,
-                  on_event: EventHandler = ignore) -> Dataset:
-    """Load the config's dataset and cut it to ``dataset.train_subset`` / ``test_subset``.
-
-    A subset is a stratified sample drawn with the config's seed, so a smoke run sees every class.
-    """
-    spec = config["dataset"]
-    reference: str | dict = {"path": spec["path"]} if spec["path"] else spec["name"]
-    dataset = load_dataset(reference, data_dir=data_dir,
-                           progress=lambda name, done, total: on_event(
-                               DownloadProgress(name, done, total)))
-    train_images, train_labels = dataset.train_images, dataset.train_labels
-    test_images, test_labels = dataset.test_images, dataset.test_labels
-    seed = config["seed"]
-    if spec["train_subset"] is not None and spec["train_subset"] < len(train_labels):
-        _, keep = holdout_split(train_labels, spec["train_subset"], seed=seed, stratify=True)
-        train_images, train_labels = train_images[keep], train_labels[keep]
-    if spec["test_subset"] is not None and spec["test_subset"] < len(test_labels):
-        _, keep = holdout_split(test_labels, spec["test_subset"], seed=seed, stratify=True)
-        test_images, test_labels = test_images[keep], test_labels[keep]
-    return Dataset(
-        name=dataset.name, train_images=train_images, train_labels=train_labels,
-        test_images=test_images, test_labels=test_labels, class_names=dataset.class_names,
-        source=dataset.source,
-    )
 
 
 def run_study(command: str, config: Config, options: StudyOptions | None = None, *,
@@ -194,30 +177,67 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
     started = time.perf_counter()
     dataset = load_run_data(config, data_dir=options.data_dir, on_event=emit)
     plan = (strategy or STRATEGIES[command])(config, dataset)
-    start = start_or_continue(
-        options.runs_dir, plan.command, config, resume=options.resume,
-        blas_threads=options.blas_threads, jobs=options.jobs, argv=options.argv,
-        dataset=dataset.name, details=plan.run_details())
-    run = start.run
-    emit(RunStarted(run.run_id, str(run.path), plan.n_tasks, config["training.epochs"],
-                    plan.splits_per_grid_point, start.continued))
-    executor = executor or LocalExecutor(options.jobs, options.blas_threads)
+    cluster = None
+    if executor is None:
+        executor, cluster = _make_executor(plan.command, config, options, emit)
     try:
-        result = _select_and_test(plan, run, config, dataset, executor, emit, figures, started)
-    except (KeyboardInterrupt, Interrupted) as error:
-        run.update_run_info(status="interrupted", error=str(error) or "interrupted")
-        raise
-    except MlpselError as error:
-        run.update_run_info(status="failed", error=str(error))
-        raise
+        start = start_or_continue(
+            options.runs_dir, plan.command, config, resume=options.resume,
+            blas_threads=options.blas_threads, jobs=options.jobs, argv=options.argv,
+            dataset=dataset.name, details=plan.run_details())
+        run = start.run
+        emit(RunStarted(run.run_id, str(run.path), plan.n_tasks, config["training.epochs"],
+                        plan.splits_per_grid_point, start.continued))
+        try:
+            result = _select_and_test(plan, run, config, dataset, executor, emit, figures,
+                                      started, options)
+        except (KeyboardInterrupt, Interrupted) as error:
+            run.update_run_info(status="interrupted", error=str(error) or "interrupted",
+                                **_executor_record(executor))
+            raise
+        except MlpselError as error:
+            run.update_run_info(status="failed", error=str(error), **_executor_record(executor))
+            raise
+    finally:
+        if cluster is not None:
+            cluster.close()
     result.environment = start.environment
     return result
 
 
+def _make_executor(command: str, config: Config, options: StudyOptions,
+                   emit: EventHandler) -> tuple[Executor, Any]:
+    """The executor the options (else the config's ``executor:`` section) name, and the Dask
+    cluster connection to close afterwards (None for the local executor)."""
+    settings = dict(config.executor)
+    if options.executor is not None:
+        settings["name"] = options.executor
+    settings["address"] = options.address or settings.get("address")
+    settings["scheduler_file"] = options.scheduler_file or settings.get("scheduler_file")
+    if settings["name"] != "dask":
+        return LocalExecutor(options.jobs, options.blas_threads), None
+    from mlpsel.dask_executor import DaskExecutor, connect
+
+    cluster = connect(settings["address"], settings["scheduler_file"],
+                      blas_threads=options.blas_threads)
+    emit(ExecutorStarted(cluster.description))
+    identity = run_identity(command, config, options.blas_threads)
+    return DaskExecutor(cluster, config, identity, blas_threads=options.blas_threads,
+                        data_dir=options.data_dir), cluster
+
+
+def _executor_record(executor: Any) -> dict[str, Any]:
+    """``run.json``'s ``executor`` field where the trials did not run locally."""
+    describe = getattr(executor, "describe", None)
+    return {"executor": describe()} if describe is not None else {}
+
+
 def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Dataset,
                      executor: Executor, emit: EventHandler, figures: Figures | None,
-                     started: float) -> StudyResult:
+                     started: float, options: StudyOptions) -> StudyResult:
     plan.prepare(run)
+    if hasattr(executor, "describe"):
+        run.update_run_info(executor=executor.describe())
     stored_before = len(run.finished_trial_results())
     finished: dict[str, dict[str, Any]] = {}
     while tasks := plan.plan(finished):
@@ -233,7 +253,7 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
         _write_tables(run, plan.tables(rows, finished))
         raise
     try:
-        refit_result = _refit(choice, dataset, run, executor, emit)
+        refit_result = _refit(choice, dataset, run, executor, emit, options)
     finally:
         # training is over: free the training images before pandas, the test set and figures
         dataset = dataset.without_train_images()
@@ -266,17 +286,24 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
         "seconds": round(time.perf_counter() - started, 3),
     }
     run.write_summary(summary)
-    info = run.update_run_info(status="finished", seconds=summary["seconds"])
+    info = run.update_run_info(status="finished", seconds=summary["seconds"],
+                               **_executor_record(executor))
     return StudyResult(run, info, config.values, {}, summary, rows,
                        plan.splits_per_grid_point, evaluation, dataset.class_names,
                        resumed_trials=stored_before)
 
 
 def _refit(choice: Choice, dataset: Dataset, run: RunFolder, executor: Executor,
-           emit: EventHandler) -> dict[str, Any] | None:
+           emit: EventHandler, options: StudyOptions) -> dict[str, Any] | None:
+    """Run the refit the strategy asked for, alone, on every core (the BLAS threads recorded in
+    ``run.json`` first, so that a continued run refits with the same and gives the same bits)."""
     if choice.refit is None:
         return None
-    return executor.run([choice.refit], dataset, run, emit)[choice.refit.task_id]
+    threads = run.read_run_info().get("refit_blas_threads") or options.refit_blas_threads or \
+        max(options.blas_threads, default_jobs())
+    run.update_run_info(refit_blas_threads=threads)
+    refit = dataclasses.replace(choice.refit, blas_threads=threads)
+    return executor.run([refit], dataset, run, emit)[refit.task_id]
 
 
 def _write_tables(run: RunFolder, tables: dict[str, pd.DataFrame]) -> None:

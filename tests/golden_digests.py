@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -42,8 +43,9 @@ def environment_key() -> dict[str, str]:
     blas = sorted(f"{pool.get('internal_api')} {pool.get('version')} {pool.get('architecture')}"
                   for pool in threadpool_info() if pool.get("user_api") == "blas"
                   and "numpy" in str(pool.get("filepath")))
+    # the refit uses every core: its BLAS thread count is the number of cores
     return {"numpy": np.__version__, "matplotlib": matplotlib.__version__,
-            "blas": "; ".join(blas)}
+            "blas": "; ".join(blas), "cores": str(len(os.sched_getaffinity(0)))}
 
 
 def _digest(data: bytes) -> str:

@@ -26,6 +26,7 @@ LAYERS = [
     ["mlpsel.search"],
     ["mlpsel.experiment", "mlpsel.results", "mlpsel.store"],
     ["mlpsel.executor"],
+    ["mlpsel.dask_executor"],
     ["mlpsel.strategies.base"],
     ["mlpsel.strategies"],
     ["mlpsel.study"],

@@ -22,7 +22,7 @@ from mlpsel.config import load_config
 from mlpsel.executor import execute_task
 from mlpsel.store import create_run
 from mlpsel.strategies import Holdout
-from mlpsel.study import load_run_data
+from mlpsel.experiment import load_run_data
 overrides = json.loads(sys.argv[2])
 config = load_config(None, overrides)
 dataset = load_run_data(config)
