@@ -110,6 +110,30 @@ FailUnderOption = Annotated[
                  "METRIC (accuracy, macro_f1, macro_precision, macro_recall) is below VALUE. "
                  "Repeatable.", show_default=False),
 ]
+
+
+class ExecutorName(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
+ExecutorOption = Annotated[
+    ExecutorName | None,
+    typer.Option("--executor", help="Where trials run: local (worker processes here) or dask "
+                 "(a Dask cluster; needs mlpsel[dask]) [default: the config's executor:, local].",
+                 show_default=False),
+]
+AddressOption = Annotated[
+    str | None,
+    typer.Option("--address", help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies "
+                 "--executor dask). With --executor dask and no address, DASK_SCHEDULER_ADDRESS "
+                 "or else a local Dask cluster.", show_default=False),
+]
+SchedulerFileOption = Annotated[
+    Path | None,
+    typer.Option("--scheduler-file", help="With --executor dask: the scheduler's JSON file "
+                 "('dask scheduler --scheduler-file FILE').", show_default=False),
+]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only the final summary line."),
 ]
@@ -151,7 +175,9 @@ def _error_console() -> Console:
 
 
 def _fail(error: MlpselError) -> typer.Exit:
-    _error_console().print(f"[bold red]error:[/] {error}", markup=True)
+    from rich.markup import escape
+
+    _error_console().print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
     return typer.Exit(exit_code(error))
 
 
@@ -187,6 +213,9 @@ class SelectionArguments:
     smoke: bool
     fail_under: list[str]
     quiet: bool
+    executor: ExecutorName | None = None
+    address: str | None = None
+    scheduler_file: Path | None = None
 
 
 class SweepView:
@@ -200,12 +229,14 @@ class SweepView:
         self.progress: Any = None
 
     def __call__(self, event: Any) -> None:
-        from mlpsel.events import DownloadProgress, RunStarted
+        from mlpsel.events import DownloadProgress, ExecutorStarted, RunStarted
         from mlpsel.progress import SweepProgress
         from mlpsel.results import higher_is_better
 
         if isinstance(event, DownloadProgress):
             self.download(event.file_name, event.done, event.total)
+        elif isinstance(event, ExecutorStarted):  # never on a cluster silently, even --quiet
+            _error_console().print(event.description)
         elif isinstance(event, RunStarted):
             if not self.quiet:
                 verb = "continuing" if event.continued else "run"
@@ -242,7 +273,11 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
         options = StudyOptions(
             runs_dir=arguments.runs_dir,
             data_dir=str(arguments.data_dir) if arguments.data_dir else None, jobs=jobs,
-            blas_threads=arguments.blas_threads, resume=arguments.resume, argv=sys.argv[1:])
+            blas_threads=arguments.blas_threads, resume=arguments.resume, argv=sys.argv[1:],
+            executor=(arguments.executor.value if arguments.executor else
+                      "dask" if arguments.address or arguments.scheduler_file else None),
+            address=arguments.address,
+            scheduler_file=str(arguments.scheduler_file) if arguments.scheduler_file else None)
         view = SweepView(console, config["selection.metric"], arguments.quiet)
         try:
             result = run_study(command, config, options, on_event=view,
@@ -297,10 +332,14 @@ def train(
     smoke: SmokeOption = False,
     fail_under: FailUnderOption = None,
     quiet: QuietOption = False,
+    executor: ExecutorOption = None,
+    address: AddressOption = None,
+    scheduler_file: SchedulerFileOption = None,
 ) -> None:
     """Holdout model selection: train every grid point, choose on validation, test once."""
     _select("train", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
-                                        blas_threads, resume, smoke, fail_under or [], quiet), [])
+                                        blas_threads, resume, smoke, fail_under or [], quiet,
+                                        executor, address, scheduler_file), [])
 
 
 @app.command()
@@ -321,6 +360,9 @@ def cv(
     smoke: SmokeOption = False,
     fail_under: FailUnderOption = None,
     quiet: QuietOption = False,
+    executor: ExecutorOption = None,
+    address: AddressOption = None,
+    scheduler_file: SchedulerFileOption = None,
 ) -> None:
     """k-fold cross-validation: choose on the mean over folds, refit on all training data,
     test once."""
@@ -330,7 +372,8 @@ def cv(
     if repeats is not None:
         extra.append(f"cv.repeats={repeats}")
     _select("cv", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
-                                     blas_threads, resume, smoke, fail_under or [], quiet), extra)
+                                     blas_threads, resume, smoke, fail_under or [], quiet,
+                                     executor, address, scheduler_file), extra)
 
 
 @app.command()

@@ -163,10 +163,15 @@ def connect(address: str | None = None, scheduler_file: str | None = None, *,
     distributed = _import_distributed()
     address = address or (None if scheduler_file else os.environ.get("DASK_SCHEDULER_ADDRESS"))
     if address is None and scheduler_file is None:
+        import dask
+
         workers = max(1, default_jobs() // blas_threads)
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, host="127.0.0.1",
-                                           dashboard_address=None)
+        # one trial per worker thread, none queued behind it: a worker that dies takes no
+        # innocent trial down with it
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                                               processes=True, host="127.0.0.1",
+                                               dashboard_address="127.0.0.1:0")
         client = distributed.Client(cluster, timeout=timeout)
         return Cluster(client, cluster, f"started a Dask LocalCluster on this machine: {workers} "
                        f"workers × 1 thread, {blas_threads} BLAS thread(s) per trial, "
@@ -256,12 +261,10 @@ class DaskExecutor:
         by_key = {future.key: task for future, task in futures.items()}
         started: set[str] = set()
         try:
-            waiting = set(futures)
+            arriving = distributed.as_completed(list(futures))
             last_status = 0.0
-            while waiting:
-                done, waiting = distributed.wait(waiting, timeout=0.25,
-                                                 return_when="FIRST_COMPLETED")
-                for future in done:
+            while not arriving.is_empty():
+                for future in arriving.next_batch(block=False) if arriving.has_ready() else []:
                     task = futures[future]
                     if task.task_id not in results:
                         results[task.task_id] = self._store(future, task, run, emit)
@@ -269,10 +272,13 @@ class DaskExecutor:
                 if time.monotonic() - last_status > 0.5:
                     last_status = time.monotonic()
                     self._cluster_status(by_key, started, results, emit)
+                if not arriving.has_ready():
+                    time.sleep(0.05)
         except KeyboardInterrupt:
             client.cancel(list(futures))
-            raise Interrupted(f"interrupted with {len(results)} of {len(tasks)} trials finished "
-                              "and stored") from None
+            stored = sum(run.trial_result(task.id).is_file() for task in tasks)
+            raise Interrupted(f"interrupted with {stored} of {len(tasks)} trials finished and "
+                              "stored") from None
         return {task.task_id: results[task.task_id] for task in tasks}
 
     def _store(self, future: Any, task: Task, run: RunFolder,
@@ -280,17 +286,18 @@ class DaskExecutor:
         """Record one arrived future (its result, or its failure) in the run folder."""
         if run.trial_result(task.id).is_file():  # a second copy: keep the first
             return run.finished_trial_results()[task.task_id]
-        if future.status == "finished":
+        try:
+            # waits where the finished result was lost with its worker and is being recomputed
             payload = future.result()
+        except Exception as error:  # noqa: BLE001 - KilledWorker, or raised outside run_trial
+            result = {**task.result_fields(), "status": "failed",
+                      "error": f"{type(error).__name__}: {error}".strip()}
+            run.write_task(task.id, result)
+        else:
             self.workers_seen.add(payload["worker"])
             network = MLP.from_arrays(payload["model"]) if payload["model"] else None
             result = payload["result"]
             run.write_task(task.id, result, payload["history"], HISTORY_COLUMNS, network)
-        else:
-            error = future.exception()
-            result = {**task.result_fields(), "status": "failed",
-                      "error": f"{type(error).__name__}: {error}".strip()}
-            run.write_task(task.id, result)
         emit(TaskFinished(task.task_id, result, refit=task.id.refit))
         return result
 

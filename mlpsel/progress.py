@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mlpsel.events import EpochFinished, Event, TaskFinished, TaskStarted
+from mlpsel.events import ClusterStatus, EpochFinished, Event, TaskFinished, TaskStarted
 
 
 class SweepProgress:
@@ -56,6 +56,7 @@ class SweepProgress:
         self.running: set[str] = set()
         self.scores: dict[str, list[float]] = defaultdict(list)
         self.best: tuple[str, float, float] | None = None
+        self.cluster: dict[str, int] = {}
         self.progress: Progress | None = None
         self.epoch_bars: dict[str, Any] = {}
         if console.is_terminal and not quiet:
@@ -78,7 +79,9 @@ class SweepProgress:
     def __call__(self, event: Event) -> None:
         if self.quiet:
             return
-        if isinstance(event, TaskStarted):
+        if isinstance(event, ClusterStatus):
+            self._cluster(event)
+        elif isinstance(event, TaskStarted):
             self.running.add(event.task_id)
             if self.progress is not None:
                 self.epoch_bars[event.task_id] = self.progress.add_task(
@@ -93,6 +96,22 @@ class SweepProgress:
                 self.progress.update(bar, completed=event.epoch, status=status)
         elif isinstance(event, TaskFinished):
             self._finished(event)
+
+    def cluster_line(self) -> str:
+        """``2 workers: 127.0.0.1:4101 1, 127.0.0.1:4102 1`` (trials running on each)."""
+        if not self.cluster:
+            return ""
+        shown = ", ".join(f"{worker.removeprefix('tcp://')} {count}"
+                          for worker, count in sorted(self.cluster.items()))
+        return f"{len(self.cluster)} workers: {shown}"
+
+    def _cluster(self, event: ClusterStatus) -> None:
+        changed = set(event.running) != set(self.cluster)
+        self.cluster = dict(event.running)
+        if self.progress is not None:
+            self._update_overall()
+        elif changed:  # a log: one line when the workers change
+            self.console.print(f"Dask: {self.cluster_line()}", highlight=False, soft_wrap=True)
 
     def best_so_far(self) -> str:
         if self.best is None:
@@ -109,6 +128,8 @@ class SweepProgress:
             parts.append(f"[red]{self.failed} failed[/]")
         if self.best is not None:
             parts.append(self.best_so_far())
+        if self.cluster:
+            parts.append(self.cluster_line())
         self.progress.update(self.trials_bar, completed=self.done, status="  ".join(parts))
 
     def _record_score(self, result: dict[str, Any]) -> None:
