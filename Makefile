@@ -28,6 +28,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_executor.py
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_gridsearch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
