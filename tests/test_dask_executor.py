@@ -203,3 +203,33 @@ def test_connect_starts_a_local_cluster_sized_to_the_machine_and_says_so():
         assert all(w["nthreads"] == 1 for w in workers.values())
     finally:
         cluster.close()
+
+
+def test_a_worker_with_other_data_or_versions_is_refused_naming_the_worker(cluster):
+    from mlpsel.dask_executor import PLUGIN_NAME, WorkerData, dataset_fingerprint
+    from mlpsel.errors import DataError, ExecutorError
+    from mlpsel.experiment import load_run_data
+
+    config = load_config(QUICKSTART, CV_OVERRIDES)
+    other = load_run_data(load_config(QUICKSTART, [*CV_OVERRIDES, "dataset.test_subset=100"]))
+    executor = executor_for(cluster, config)  # the workers load the config's data ...
+    with pytest.raises(DataError, match=r"worker tcp://127\.0\.0\.1:\d+ loaded other data"):
+        executor._register_data(other)  # ... which is not the client's
+    plugin = WorkerData(config.values, dataset_fingerprint(load_run_data(config)), None)
+    plugin.versions = {**plugin.versions, "mlpsel": "0.0.1"}
+    with pytest.raises(ExecutorError, match=r"worker tcp://127\.0\.0\.1:\d+ has mlpsel 0\.1\.0, "
+                       r"the client 0\.0\.1"):
+        cluster.client.register_plugin(plugin, name=PLUGIN_NAME)
+
+
+def test_dask_scheduler_address_is_honoured(monkeypatch, tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", f"tcp://127.0.0.1:{port}")
+    result = CliRunner().invoke(app, ["train", str(QUICKSTART), "--executor", "dask", "--smoke",
+                                      "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in result.output
