@@ -186,6 +186,48 @@ def holdout_split(
     return train_index, validation_index
 
 
+def nested_subsets(labels: np.ndarray, index: np.ndarray, sizes: list[int], *,
+                   seed: int) -> list[np.ndarray]:
+    """Stratified subsets of ``index`` of the given ``sizes``, each smaller one inside the larger.
+
+    The rows are put in one order and every subset is a prefix of it, so a subset of size s lies
+    inside every larger one (a learning curve then changes one thing between sizes: how much
+    data). The order deals the classes in turn by their share: each class's rows are shuffled and
+    row j of class c (of N_c) gets the key (j + u_c) / N_c, u_c uniform in [0, 1) per class;
+    sorting by key keeps every prefix's count of each class within two of its share of the
+    prefix. (No order keeps every prefix within one of every share: Balinski and Young's
+    impossibility for apportionment.)
+
+    Parameters
+    ----------
+    labels : np.ndarray, shape (N,)
+        Labels of all rows.
+    index : np.ndarray of int, shape (n,)
+        The rows to draw from (a fold's training part).
+    sizes : list of int
+        Subset sizes, each ``1 <= size <= n``.
+    seed : int
+
+    Returns
+    -------
+    list of np.ndarray of int, shape (size,)
+        One ascending array of rows per size, in the order of ``sizes``.
+    """
+    index = np.asarray(index, dtype=np.int64)  # (n,)
+    for size in sizes:
+        if not 1 <= size <= index.size:
+            raise SplitError(f"a training-set size of {size} is not between 1 and the "
+                             f"{index.size} samples it is drawn from")
+    rng = np.random.default_rng(_check_seed(seed))
+    _, class_of_row = np.unique(_as_labels(labels)[index], return_inverse=True)  # (n,)
+    keys = np.empty(index.size)  # (n,)
+    for class_index in range(class_of_row.max() + 1):
+        members = rng.permutation(np.flatnonzero(class_of_row == class_index))  # (N_c,)
+        keys[members] = (np.arange(members.size) + rng.random()) / members.size
+    order = index[np.argsort(keys, kind="stable")]  # (n,)
+    return [np.sort(order[:size]) for size in sizes]
+
+
 def splits_from_assignment(
     fold_assignment: np.ndarray,
 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:

@@ -402,3 +402,23 @@ def test_imports_only_numpy_and_errors():
             imported.add(node.module)
     assert imported <= {"__future__", "math", "collections.abc", "numbers", "numpy",
                         "mlpsel.errors"}
+
+
+@given(st.lists(st.integers(0, 3), min_size=20, max_size=300), st.integers(0, 10**6))
+def test_nested_subsets_lie_inside_each_other_and_keep_class_shares(labels, seed):
+    from mlpsel.splits import nested_subsets
+
+    labels = np.array(labels)
+    index = np.arange(0, len(labels), 1)[::-1]  # any rows, any order
+    n = len(index)
+    sizes = sorted({max(1, n // 10), max(1, n // 4), max(1, n // 2), n})
+    subsets = nested_subsets(labels, index, sizes, seed=seed)
+    for small, large in zip(subsets, subsets[1:], strict=False):
+        assert set(small) <= set(large)
+    for size, subset in zip(sizes, subsets, strict=True):
+        assert len(subset) == size == len(set(subset)) and set(subset) <= set(index)
+        for label in np.unique(labels):
+            share = size * np.mean(labels[index] == label)
+            assert abs(np.sum(labels[subset] == label) - share) < 2
+    again = nested_subsets(labels, index, sizes, seed=seed)
+    assert all(np.array_equal(a, b) for a, b in zip(subsets, again, strict=True))
