@@ -293,7 +293,10 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
         raise _fail(error) from None
 
     summary = result.summary
-    if not arguments.quiet:
+    if not arguments.quiet and result.evaluation is None:
+        for trial_id, reading in summary.get("readings", {}).items():
+            console.print(f"{trial_id}: {reading}", highlight=False, soft_wrap=True)
+    elif not arguments.quiet:
         from mlpsel.report.loading import report_from_study
         from mlpsel.report.terminal import selection_summary
 
@@ -309,6 +312,11 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
 
 def summary_line(summary: dict[str, Any]) -> str:
     """The one line ``--quiet`` prints."""
+    if summary["command"] == "curve":
+        verdicts = [text.split(":", 1)[0] for text in summary["readings"].values()]
+        return (f"{summary['run_id']}: learning curves of {summary['n_grid_points']} grid points "
+                f"at {len(summary['train_sizes'])} sizes × {summary['folds'] * summary['repeats']}"
+                f" folds ({', '.join(verdicts)}); {summary['seconds']:.1f} s")
     metric = summary["selection_metric"]
     best = summary["best"]
     if summary["command"] == "cv":
@@ -374,6 +382,40 @@ def cv(
     _select("cv", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
                                      blas_threads, resume, smoke, fail_under or [], quiet,
                                      executor, address, scheduler_file), extra)
+
+
+@app.command()
+def curve(
+    config: ConfigArgument = None,
+    train_sizes: Annotated[str | None, typer.Option(
+        "--train-sizes", help="Training-set sizes, fractions of each fold's training part "
+        "(0.1,0.25,0.5,1.0) or counts (1000,5000) [default: curve.train_sizes].",
+        show_default=False)] = None,
+    folds: Annotated[int | None, typer.Option("--folds", "-k", min=2, help="k of k-fold "
+                                              "[default: cv.folds of the config, 5].",
+                                              show_default=False)] = None,
+    set_values: SetOption = None,
+    data_dir: DataDirOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    jobs: JobsOption = None,
+    blas_threads: BlasThreadsOption = 1,
+    resume: ResumeOption = None,
+    smoke: SmokeOption = False,
+    quiet: QuietOption = False,
+    executor: ExecutorOption = None,
+    address: AddressOption = None,
+    scheduler_file: SchedulerFileOption = None,
+) -> None:
+    """Learning curves: error against training-set size for every grid point, on every fold, and
+    a reading (high bias, high variance, converged). The test set is not touched."""
+    extra = []
+    if train_sizes is not None:
+        extra.append(f"curve.train_sizes=[{train_sizes}]")
+    if folds is not None:
+        extra.append(f"cv.folds={folds}")
+    _select("curve", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
+                                        blas_threads, resume, smoke, [], quiet, executor,
+                                        address, scheduler_file), extra)
 
 
 @app.command()

@@ -60,6 +60,11 @@ DEFAULTS: dict[str, Any] = {
         "repeats": 1,
         "stratify": True,
     },
+    "curve": {
+        # ``mlpsel curve``: training-set sizes, fractions (0 < f <= 1.0) of each fold's
+        # training part or whole counts
+        "train_sizes": [0.1, 0.25, 0.5, 1.0],
+    },
     "model": {
         "hidden_layers": [128],
         "activation": "relu",
@@ -164,7 +169,8 @@ def leaf_keys(defaults: Mapping[str, Any] = DEFAULTS, prefix: str = "") -> list[
     return keys
 
 
-SEARCHABLE_KEYS = tuple(k for k in leaf_keys() if not k.startswith(("dataset.", "name", "cv.")))
+SEARCHABLE_KEYS = tuple(k for k in leaf_keys()
+                        if not k.startswith(("dataset.", "name", "cv.", "curve.")))
 
 
 def _did_you_mean(key: str, candidates: Iterable[str]) -> str:
@@ -377,6 +383,13 @@ def _check_type(dotted: str, value: Any, *, file: str, line: int | None,
         ):
             raise fail("a list of layer widths such as [256, 128]")
         return list(value)
+    if dotted == "curve.train_sizes":
+        if not isinstance(value, list) or not value or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+        ):
+            raise fail("a list of fractions such as [0.1, 0.5, 1.0] or of counts such as "
+                       "[1000, 5000]")
+        return list(value)
     if dotted in ("dataset.path",):
         if value is not None and not isinstance(value, str):
             raise fail("a folder path (text)")
@@ -480,6 +493,12 @@ def value_problem(dotted: str, value: Any) -> str | None:
         return f"must be at least 1, got {value}"
     if dotted == "cv.folds" and value < 2:
         return f"k-fold needs at least 2 folds, got {value}"
+    if dotted == "curve.train_sizes":
+        bad = [v for v in value if (isinstance(v, float) and not 0 < v <= 1)
+               or (isinstance(v, int) and v < 1)]
+        if bad:
+            return (f"sizes are fractions 0 < f <= 1.0 or counts of at least 1, got "
+                    f"{', '.join(map(str, bad))}")
     if dotted == "training.learning_rate" and not (value > 0 and math.isfinite(value)):
         return f"must be a positive number such as 0.05, got {value}"
     if dotted in ("training.momentum", "training.beta1", "training.beta2") and not 0 <= value < 1:

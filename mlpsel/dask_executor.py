@@ -126,7 +126,8 @@ def run_on_worker(task: Task, blas_threads: int) -> dict[str, Any]:
         raise ExecutorError(f"worker {worker.address} has no mlpsel data (its plugin failed)")
     with threadpool_limits(task.blas_threads or blas_threads):
         outcome = run_trial(task.grid_point.spec, plugin.dataset, task.train_index,
-                            task.validation_index, epochs=task.epochs)
+                            task.validation_index, epochs=task.epochs,
+                            score_train=task.score_train)
     result = {**task.result_fields(), "status": outcome.status, "error": outcome.error,
               **outcome.scores}
     model = (outcome.network.to_arrays()

@@ -63,6 +63,8 @@ class Task:
     blas_threads : int or None
         Overrides the executor's BLAS threads for this task: the refit runs alone, so it uses
         every core (the number is recorded in ``run.json``, so a resumed run gives the same bits).
+    score_train : bool
+        Also score the network on its own training rows (a learning curve's training error).
     """
 
     id: TaskId
@@ -72,6 +74,7 @@ class Task:
     save_model: bool = False
     epochs: int | None = None
     blas_threads: int | None = None
+    score_train: bool = False
 
     @property
     def task_id(self) -> str:
@@ -83,9 +86,12 @@ class Task:
 
     def result_fields(self) -> dict[str, Any]:
         """The fields of the result that say which task it is."""
-        return {"task_id": self.task_id, "grid_point_id": self.grid_point.grid_point_id,
-                "grid_point_index": self.grid_point.index, "repeat": self.id.repeat,
-                "fold": self.id.fold, "params": self.grid_point.params}
+        fields = {"task_id": self.task_id, "grid_point_id": self.grid_point.grid_point_id,
+                  "grid_point_index": self.grid_point.index, "repeat": self.id.repeat,
+                  "fold": self.id.fold, "params": self.grid_point.params}
+        if self.id.train_size is not None:
+            fields["train_size"] = self.id.train_size
+        return fields
 
 
 def execute_task(task: Task, dataset: Dataset, run: RunFolder,
@@ -106,6 +112,7 @@ def execute_task(task: Task, dataset: Dataset, run: RunFolder,
     outcome = run_trial(
         task.grid_point.spec, dataset, task.train_index, task.validation_index,
         epochs=task.epochs, should_stop=should_stop, on_epoch=on_epoch,
+        score_train=task.score_train,
     )
     if outcome.status == "interrupted":
         return None

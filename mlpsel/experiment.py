@@ -118,6 +118,7 @@ def run_trial(
     epochs: int | None = None,
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    score_train: bool = False,
 ) -> TrialOutcome:
     """Train one network on ``train_index`` and score it on ``validation_index``.
 
@@ -132,6 +133,9 @@ def run_trial(
         training data), then no validation scores are reported.
     epochs : int, optional
         Overrides ``training.epochs`` (a refit uses the epochs the folds chose).
+    score_train : bool
+        Also score the trained network on the rows it was trained on (``train_error``, 1 −
+        accuracy; a learning curve's training error).
 
     Returns
     -------
@@ -182,6 +186,10 @@ def run_trial(
         "epochs_run": len(history_rows),
         "fit_seconds": fit_seconds,
     }
+    if score_train:
+        predicted = network.predict(dataset.train_images, rows=train_index)  # (n_train,)
+        scores["train_error"] = 1.0 - metrics.accuracy_score(dataset.train_labels[train_index],
+                                                             predicted)
     if has_validation:
         validation_labels = dataset.train_labels[validation_index]  # (n_validation,)
         predictions = network.predict(dataset.train_images, rows=validation_index)

@@ -232,3 +232,53 @@ def mean_history(histories: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["epoch"])
     return pd.concat(frames).groupby("epoch", as_index=False).mean(numeric_only=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning curves against training-set size
+
+
+def learning_curve_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int,
+                        folds: int = 1) -> list[dict[str, Any]]:
+    """``learning_curve.csv``: one row per grid point and training-set size, in grid and size
+    order: ``trial_id``, ``param_<key>``..., ``train_size``, ``split<k>_train_error``,
+    ``split<k>_validation_error`` (error = 1 − accuracy; training error on the subset trained
+    on), ``mean_/std_train_error``, ``mean_/std_validation_error`` (population std across the
+    splits; a mean only when every split has a value), ``fit_seconds`` (the mean), ``status``.
+    """
+    groups: dict[tuple[str, int], dict[str, Any]] = {}
+    for result in results:
+        key = (str(result["grid_point_id"]), int(result["train_size"]))
+        group = groups.setdefault(key, {"index": result.get("grid_point_index"),
+                                        "params": result.get("params") or {},
+                                        "splits": [None] * n_splits})
+        group["splits"][split_index(result, folds)] = result
+    rows = []
+    for (grid_point_id, size), group in sorted(groups.items(), key=lambda item: (
+            item[1]["index"] if item[1]["index"] is not None else math.inf, item[0])):
+        splits = group["splits"]
+        row: dict[str, Any] = {"trial_id": grid_point_id}
+        row.update({f"param_{key}": _cell(value) for key, value in group["params"].items()})
+        row["train_size"] = size
+        errors = {
+            "train_error": [r.get("train_error") if r and r["status"] == "ok" else None
+                            for r in splits],
+            "validation_error": [1.0 - r["validation_accuracy"]
+                                 if r and r["status"] == "ok" and r.get("validation_accuracy")
+                                 is not None else None for r in splits],
+        }
+        for name, values in errors.items():
+            for k, value in enumerate(values):
+                row[f"split{k}_{name}"] = value
+        for name, values in errors.items():
+            mean = _mean(values)
+            row[f"mean_{name}"] = mean
+            row[f"std_{name}"] = (float(np.std([float(v) for v in values]))
+                                  if mean is not None and len(values) > 1 else None)
+        present = [r for r in splits if r is not None]
+        row["fit_seconds"] = float(np.mean([r.get("fit_seconds") or 0.0 for r in present]))
+        failures = [r for r in present if r["status"] != "ok"]
+        row["status"] = (failures[0]["status"] if failures
+                         else "ok" if len(present) == len(splits) else INCOMPLETE)
+        rows.append(row)
+    return rows

@@ -125,15 +125,21 @@ class PowerLaw:
 
 
 def _linear_fit(x: np.ndarray, errors: np.ndarray, b: float) -> tuple[float, float, float]:
+    """The least-squares a, c ≥ 0 for a given b, and the residual sum of squares (an error
+    rate's floor c cannot be negative)."""
     design = np.column_stack([np.power(x, -b), np.ones_like(x)])  # (S, 2)
     (a, c), *_ = np.linalg.lstsq(design, errors, rcond=None)
+    if c < 0:
+        power = design[:, 0]  # (S,)
+        a, c = float(power @ errors / (power @ power)), 0.0
     residual = float(((design @ np.array([a, c]) - errors) ** 2).sum())
     return float(a), float(c), residual
 
 
 def fit_power_law(sizes: Sequence[float], errors: Sequence[float]) -> PowerLaw:
-    """Least-squares err(n) = a·n^(−b) + c over ``b`` in (0, 4]: for each ``b`` the best ``a``,
-    ``c`` are linear; ``b`` is found on a log grid and refined by golden-section search.
+    """Least-squares err(n) = a·n^(−b) + c with c ≥ 0, over ``b`` in (0, 4]: for each ``b`` the
+    best ``a``, ``c`` are linear; ``b`` is found on a log grid and refined by golden-section
+    search.
 
     Needs at least three sizes.
     """

@@ -9,11 +9,13 @@ Layout::
       env.json                 Python, NumPy, BLAS, CPU, seed, git commit
       trials.csv               one row per trial (holdout: per grid point, ranked; k-fold: per task)
       cv_results.csv           k-fold: one row per grid point (scikit-learn's cv_results_ columns)
+      learning_curve.csv       curve: one row per grid point and training-set size
       folds.npz                k-fold: the fold of every training image in every repeat
       trials/<task-id>/        history.csv, model.npz (when kept), result.json (written last:
                                the task is done)
       best/                    model.npz, predictions.csv, confusion_matrix.csv, per_class.csv
-      learning_curves.png, confusion_matrix.png, cv_spread.png, summary.json, report.html
+      learning_curves.png, confusion_matrix.png, cv_spread.png, learning_curve.png,
+      summary.json, report.html
 
 Task ids (:class:`TaskId`) name the folders under ``trials/``: the grid point id for a holdout
 trial, ``<grid point id>-r<repeat>f<fold>`` for a k-fold task, ``refit-<grid point id>`` for the
@@ -67,13 +69,16 @@ TRIAL_RESULTS = f"{TRIALS_FOLDER}/*/{RESULT_FILE}"  # every stored task result, 
 # The results tables a strategy writes, by name (see :meth:`RunFolder.table`).
 TRIALS_TABLE = "trials"
 CV_RESULTS_TABLE = "cv_results"
-TABLES = (TRIALS_TABLE, CV_RESULTS_TABLE)
+LEARNING_CURVE_TABLE = "learning_curve"
+TABLES = (TRIALS_TABLE, CV_RESULTS_TABLE, LEARNING_CURVE_TABLE)
 
 # The figures of a run, by name (see :meth:`RunFolder.figure`).
 LEARNING_CURVES_FIGURE = "learning_curves"
 CONFUSION_MATRIX_FIGURE = "confusion_matrix"
 CV_SPREAD_FIGURE = "cv_spread"
-FIGURES = (LEARNING_CURVES_FIGURE, CONFUSION_MATRIX_FIGURE, CV_SPREAD_FIGURE)
+LEARNING_CURVE_FIGURE = "learning_curve"
+FIGURES = (LEARNING_CURVES_FIGURE, CONFUSION_MATRIX_FIGURE, CV_SPREAD_FIGURE,
+           LEARNING_CURVE_FIGURE)
 
 
 def default_runs_dir() -> Path:
@@ -166,28 +171,33 @@ def load_model(path: Path) -> MLP:
 # Task ids
 
 
-_FOLD_TASK = re.compile(r"^(?P<grid_point>.+)-r(?P<repeat>\d+)f(?P<fold>\d+)$")
+_FOLD_TASK = re.compile(r"^(?P<grid_point>.+)-r(?P<repeat>\d+)f(?P<fold>\d+)(?:-n(?P<size>\d+))?$")
 _REFIT_PREFIX = "refit-"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
 class TaskId:
-    """The name of one task: a grid point, where it was validated, or that it is the refit.
+    """The name of one task: a grid point, where it was validated (and, in a learning curve, on
+    how many training samples), or that it is the refit.
 
-    ``str(task_id)`` is its folder name under ``trials/``; :meth:`parse` reads one back.
+    ``str(task_id)`` is its folder name under ``trials/``: ``<grid point>``,
+    ``<grid point>-r<repeat>f<fold>``, ``<grid point>-r<repeat>f<fold>-n<train size>`` or
+    ``refit-<grid point>``; :meth:`parse` reads one back.
     """
 
     grid_point_id: str
     repeat: int | None = None
     fold: int | None = None
     refit: bool = False
+    train_size: int | None = None
 
     def __str__(self) -> str:
         if self.refit:
             return f"{_REFIT_PREFIX}{self.grid_point_id}"
         if self.fold is not None:
-            return f"{self.grid_point_id}-r{self.repeat or 0}f{self.fold}"
+            size = f"-n{self.train_size}" if self.train_size is not None else ""
+            return f"{self.grid_point_id}-r{self.repeat or 0}f{self.fold}{size}"
         return self.grid_point_id
 
     @classmethod
@@ -197,8 +207,9 @@ class TaskId:
             return cls(text.removeprefix(_REFIT_PREFIX), refit=True)
         match = _FOLD_TASK.match(text)
         if match:
+            size = match.group("size")
             return cls(match.group("grid_point"), int(match.group("repeat")),
-                       int(match.group("fold")))
+                       int(match.group("fold")), train_size=int(size) if size else None)
         return cls(text)
 
 

@@ -30,8 +30,10 @@ What a strategy must provide (see :class:`mlpsel.strategies.Strategy`)
 ``rows(finished) → rows``
     The ranked grid-point table (:func:`mlpsel.results.grid_point_rows`), plain rows, so that the
     choice and the refit happen before pandas is imported.
-``choose(rows, finished) → Choice``
-    The chosen grid point, an optional refit task, and whose model is tested.
+``choose(rows, finished) → Choice or None``
+    The chosen grid point, an optional refit task, and whose model is tested; None for a
+    strategy that examines rather than chooses (a learning curve: tables, figures and
+    ``readings(rows)`` in the summary, no refit, no test).
 ``tables(rows, finished)``
     Table name → DataFrame, for the store to write.
 ``best_summary(choice, rows, finished)``
@@ -72,7 +74,7 @@ class Executor(Protocol):
 
 
 class Figures(Protocol):
-    def draw(self, run: RunFolder, stage: str, chosen: str) -> None: ...
+    def draw(self, run: RunFolder, stage: str, chosen: str | None) -> None: ...
 
     def wait(self) -> None: ...
 
@@ -126,8 +128,8 @@ class StudyResult:
     rows : list of dict
         The ranked grid-point table (:mod:`mlpsel.results`).
     splits_per_grid_point : int
-    evaluation : Evaluation
-        The chosen network scored once on the test set.
+    evaluation : Evaluation or None
+        The chosen network scored once on the test set (None when the strategy chose nothing).
     class_names : tuple of str
     resumed_trials : int
         Tasks found finished in the run folder and not trained again.
@@ -140,7 +142,7 @@ class StudyResult:
     summary: dict[str, Any]
     rows: list[dict[str, Any]]
     splits_per_grid_point: int
-    evaluation: Evaluation
+    evaluation: Evaluation | None
     class_names: tuple[str, ...]
     resumed_trials: int = 0
 
@@ -252,6 +254,8 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
     except NoSuccessfulTrial:
         _write_tables(run, plan.tables(rows, finished))
         raise
+    if choice is None:
+        return _examination(plan, run, config, dataset, finished, rows, figures, started)
     try:
         refit_result = _refit(choice, dataset, run, executor, emit, options)
     finally:
@@ -291,6 +295,31 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
     return StudyResult(run, info, config.values, {}, summary, rows,
                        plan.splits_per_grid_point, evaluation, dataset.class_names,
                        resumed_trials=stored_before)
+
+
+def _examination(plan: Strategy, run: RunFolder, config: Config, dataset: Dataset,
+                 finished: dict[str, dict[str, Any]], rows: list[dict[str, Any]],
+                 figures: Figures | None, started: float) -> StudyResult:
+    """The end of a strategy that chooses nothing (a learning curve): tables, figures, readings;
+    no refit, and the test set is not touched."""
+    _write_tables(run, plan.tables(rows, finished))
+    if figures is not None:
+        figures.draw(run, "selection", None)
+        figures.wait()
+    summary = {
+        "run_id": run.run_id,
+        "command": plan.command,
+        "dataset": dataset.name,
+        **plan.summary_fields(),
+        "n_grid_points": len(plan.points),
+        "trial_status_counts": status_counts(finished.values()),
+        "readings": plan.readings(rows),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    run.write_summary(summary)
+    info = run.update_run_info(status="finished", seconds=summary["seconds"])
+    return StudyResult(run, info, config.values, {}, summary, rows, plan.splits_per_grid_point,
+                       None, dataset.class_names)
 
 
 def _refit(choice: Choice, dataset: Dataset, run: RunFolder, executor: Executor,

@@ -1,6 +1,7 @@
 """The run folder's own figures, drawn from its files: a report step the pipeline is handed.
 
-``learning_curves.png`` (every grid point's learning curve, the chosen one highlighted),
+``learning_curves.png`` (every grid point's learning curve, the chosen one highlighted), or for
+a ``curve`` run ``learning_curve.png`` (error against training-set size),
 ``cv_spread.png`` (k-fold: each grid point's score on every fold) and ``confusion_matrix.png``
 (the chosen network on the test set). :class:`RunFigures` is what :func:`mlpsel.study.run_study`
 takes as ``figures``: stage ``selection`` draws the first two once the tables and histories are
@@ -19,6 +20,8 @@ from mlpsel.report.loading import grid_point_histories, planned_splits
 from mlpsel.store import (
     CONFUSION_MATRIX_FIGURE,
     CV_SPREAD_FIGURE,
+    LEARNING_CURVE_FIGURE,
+    LEARNING_CURVE_TABLE,
     LEARNING_CURVES_FIGURE,
     RunFolder,
     write_figure,
@@ -57,8 +60,17 @@ def draw_confusion_matrix(run: RunFolder, chosen: str) -> None:
                                                tuple(str(name) for name in frame.columns)))
 
 
+def draw_training_size_curve(run: RunFolder, chosen: str | None) -> None:
+    import pandas as pd
+
+    write_figure(run.figure(LEARNING_CURVE_FIGURE),
+                 plots.training_size_curve_figure(pd.read_csv(run.table(LEARNING_CURVE_TABLE))))
+
+
 def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str], None]]:
     """The figures of ``stage`` for this run."""
+    if stage == SELECTION_STAGE and run.table(LEARNING_CURVE_TABLE).is_file():
+        return [draw_training_size_curve]  # a curve run: error against the amount of data
     if stage == SELECTION_STAGE:
         drawings = [draw_learning_curves]
         if run.cv_results_csv.is_file():

@@ -55,7 +55,8 @@ class RunReport:
     environment : dict
         ``env.json``.
     kind : str
-        ``"holdout"`` or ``"cv"``.
+        ``"holdout"``, ``"cv"`` or ``"curve"`` (a learning curve: no ranking and no test; its
+        readings are in :attr:`readings`, its table in ``learning_curve.csv``).
     selection_metric : str
         E.g. ``validation_accuracy``; :attr:`higher_is_better` says its direction.
     results : DataFrame or None
@@ -164,6 +165,11 @@ class RunReport:
     @property
     def higher_is_better(self) -> bool:
         return results.higher_is_better(self.selection_metric)
+
+    @property
+    def readings(self) -> dict[str, str]:
+        """A ``curve`` run's reading of every grid point (``summary.json``), else empty."""
+        return dict(self.summary.get("readings") or {})
 
     @property
     def rank_column(self) -> str:
@@ -318,13 +324,19 @@ def load_run_report(run: RunFolder) -> RunReport:
     summary = reader.json(run.summary_json)
     environment = reader.json(run.env_json)
     command = info.get("command") or summary.get("command")
-    kind = "cv" if command == "cv" or run.cv_results_csv.is_file() else "holdout"
+    kind = ("curve" if command == "curve" else
+            "cv" if command == "cv" or run.cv_results_csv.is_file() else "holdout")
     metric = (summary.get("selection_metric")
               or (config.get("selection") or {}).get("metric")
               or "validation_accuracy")
 
     finished = sweep_results(run, reader)
-    frame, complete, n_splits = _load_results(run, reader, info, config, kind, metric, finished)
+    if kind == "curve":  # no grid-point ranking: the table is learning_curve.csv
+        frame, complete, n_splits = None, bool(summary), planned_splits(info, config, "cv")[1]
+        finished = {}
+    else:
+        frame, complete, n_splits = _load_results(run, reader, info, config, kind, metric,
+                                                  finished)
     best_trial_id = (summary.get("best") or {}).get("trial_id")
     if best_trial_id is None and frame is not None:
         ok = frame[frame["status"] == "ok"]

@@ -171,6 +171,10 @@ def render_markdown(report: RunReport) -> str:
     if note:
         parts.append(f"> **{note}**")
     parts += [f"> could not read {problem}" for problem in report.problems]
+    if report.kind == "curve":
+        parts.append("### Learning curves against training-set size\n\n" + "\n".join(
+            f"- `{trial_id}`: {reading}" for trial_id, reading in report.readings.items()))
+        return "\n\n".join(part for part in parts if part) + "\n"
     parts.append(_ranking(report) if report.results is not None
                  else "### Grid points\n\n" + _not_available("Ranking of grid points"))
     parts += [_chosen(report), _confusion(report), _per_class(report), _failed(report)]

@@ -418,3 +418,36 @@ def cv_spread_figure(frame: pd.DataFrame, *, metric: str, n_splits: int, best_id
     axes.grid(alpha=0.3, axis="y")
     figure.tight_layout()
     return figure
+
+
+def training_size_curve_figure(frame: pd.DataFrame) -> Any:
+    """Error against training-set size (log axis): training (dashed) and validation (solid)
+    error of every grid point, one colour each, with ±1 standard deviation across folds as bands.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``learning_curve.csv``: ``trial_id``, ``train_size``, ``mean_/std_train_error``,
+        ``mean_/std_validation_error``.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 5))
+    axes = figure.subplots()
+    for position, (trial_id, curve) in enumerate(frame.groupby("trial_id", sort=False)):
+        curve = curve.sort_values("train_size")
+        colour = f"C{position % 10}"
+        sizes = curve["train_size"].to_numpy(dtype=float)
+        for kind, style in (("validation", "o-"), ("train", "s--")):
+            mean = curve[f"mean_{kind}_error"].to_numpy(dtype=float)
+            std = curve[f"std_{kind}_error"].fillna(0.0).to_numpy(dtype=float)
+            axes.plot(sizes, mean, style, color=colour, label=f"{trial_id} {kind}")
+            axes.fill_between(sizes, mean - std, mean + std, color=colour, alpha=0.15)
+    axes.set_xscale("log")
+    axes.set_xlabel("training-set size (samples per fold)")
+    axes.set_ylabel("error (1 − accuracy)")
+    axes.set_title("learning curves: error against the amount of training data")
+    axes.grid(True, alpha=0.3)
+    axes.legend(fontsize=9, ncol=2)
+    figure.tight_layout()
+    return figure

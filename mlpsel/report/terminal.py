@@ -194,6 +194,9 @@ def render_terminal(report: RunReport) -> Group:
         parts.append(Text(note, style=STATUS_STYLES.get(report.status, "bold")))
     for problem in report.problems:
         parts.append(Text(f"could not read {problem}", style="red"))
+    if report.kind == "curve":
+        parts.append(readings_text(report))
+        return Group(*parts)
     if report.results is None:
         parts.append(_not_available("Ranking of grid points"))
     else:
@@ -214,6 +217,17 @@ def render_terminal(report: RunReport) -> Group:
     elif report.results is not None:
         parts.append(Text("No trial failed.", style="dim"))
     return Group(*parts)
+
+
+def readings_text(report: RunReport) -> Text:
+    """A learning curve's reading of every grid point (see the README's rule)."""
+    if not report.readings:
+        return _not_available("Learning-curve readings")
+    text = Text("Learning curves against training-set size (learning_curve.csv, "
+                "learning_curve.png):\n", style="bold")
+    for trial_id, reading in report.readings.items():
+        text.append(f"{trial_id}: {reading}\n", style=None)
+    return text
 
 
 def selection_summary(report: RunReport) -> Group:

@@ -11,16 +11,19 @@ command       strategy        what it does
                                 trial's own network is tested
 ``cv``        :class:`KFold`    (repeated, stratified) k-fold; choose on the mean over folds;
                                 refit the choice on all training data; test that
+``curve``     :class:`LearningCurve`  k-fold at nested training-set sizes: error against the
+                                amount of data, and a reading per grid point; no choice
 ============  ==============  ============================================================
 """
 
 from __future__ import annotations
 
 from mlpsel.strategies.base import Choice, Strategy
+from mlpsel.strategies.curve import LearningCurve
 from mlpsel.strategies.holdout import Holdout
 from mlpsel.strategies.kfold import KFold
 
-STRATEGIES: dict[str, type[Strategy]] = {"train": Holdout, "cv": KFold}
+STRATEGIES: dict[str, type[Strategy]] = {"train": Holdout, "cv": KFold, "curve": LearningCurve}
 """The strategy of each command."""
 
-__all__ = ["STRATEGIES", "Choice", "Holdout", "KFold", "Strategy"]
+__all__ = ["STRATEGIES", "Choice", "Holdout", "KFold", "LearningCurve", "Strategy"]

@@ -100,10 +100,16 @@ class Strategy:
         """The ranked grid-point table (:func:`mlpsel.results.grid_point_rows`)."""
         raise NotImplementedError
 
-    def choose(self, rows: list[dict[str, Any]], finished: Results) -> Choice:
+    def choose(self, rows: list[dict[str, Any]], finished: Results) -> Choice | None:
         """The best grid point on the validation data alone (raises
-        :class:`mlpsel.errors.NoSuccessfulTrial` when none succeeded)."""
+        :class:`mlpsel.errors.NoSuccessfulTrial` when none succeeded); None for a strategy that
+        examines rather than chooses (then nothing is refit and the test set is not touched)."""
         raise NotImplementedError
+
+    def readings(self, rows: list[dict[str, Any]]) -> dict[str, str]:
+        """Grid point id → a sentence on what its results say (``summary.json``'s
+        ``readings``); none by default."""
+        return {}
 
     def tables(self, rows: list[dict[str, Any]], finished: Results) -> dict[str, pd.DataFrame]:
         """The tables to write: table name (:data:`mlpsel.store.TABLES`) → frame."""
