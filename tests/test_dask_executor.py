@@ -42,7 +42,7 @@ def cluster(tmp_path_factory):
 
     cache = tmp_path_factory.getbasetemp() / "mlpsel-cache"
     os.environ["MLPSEL_CACHE_DIR"] = str(cache)  # inherited by the worker processes
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+    with dask.config.set({"distributed.scheduler.allowed-failures": 2,
                           "distributed.scheduler.worker-saturation": 1.0}):
         local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                          host="127.0.0.1", dashboard_address="127.0.0.1:0")

@@ -434,20 +434,24 @@ def training_size_curve_figure(frame: pd.DataFrame) -> Any:
 
     figure = Figure(figsize=(8, 5))
     axes = figure.subplots()
+    varying = [c for c in frame.columns if c.startswith("param_")
+               and frame[c].astype(str).nunique() > 1]
     for position, (trial_id, curve) in enumerate(frame.groupby("trial_id", sort=False)):
         curve = curve.sort_values("train_size")
         colour = f"C{position % 10}"
         sizes = curve["train_size"].to_numpy(dtype=float)
+        settings = " ".join(f"{c.rsplit('.', 1)[-1]}={curve[c].iloc[0]}" for c in varying)
         for kind, style in (("validation", "o-"), ("train", "s--")):
             mean = curve[f"mean_{kind}_error"].to_numpy(dtype=float)
             std = curve[f"std_{kind}_error"].fillna(0.0).to_numpy(dtype=float)
-            axes.plot(sizes, mean, style, color=colour, label=f"{trial_id} {kind}")
+            axes.plot(sizes, mean, style, color=colour,
+                      label=f"{settings or trial_id} {kind}")
             axes.fill_between(sizes, mean - std, mean + std, color=colour, alpha=0.15)
     axes.set_xscale("log")
     axes.set_xlabel("training-set size (samples per fold)")
     axes.set_ylabel("error (1 − accuracy)")
     axes.set_title("learning curves: error against the amount of training data")
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=9, ncol=2)
+    axes.legend(fontsize=9, ncol=1 if varying else 2)
     figure.tight_layout()
     return figure
