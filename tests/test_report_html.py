@@ -31,8 +31,13 @@ def figures_in(html: str) -> dict[str, bytes]:
 
 
 def assert_self_contained(html: str) -> None:
-    for value in re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html, flags=re.IGNORECASE):
+    """Everything the page loads is inside it; its links go to its own sections and to the
+    run's files beside it (relative, inside the run folder)."""
+    for value in re.findall(r'src\s*=\s*"([^"]*)"', html, flags=re.IGNORECASE):
         assert value.startswith("data:"), value[:60]
+    for value in re.findall(r'href\s*=\s*"([^"]*)"', html, flags=re.IGNORECASE):
+        assert value.startswith(("data:", "#")) or (
+            ":" not in value and not value.startswith("/") and ".." not in value), value[:60]
     assert not re.search(r"https?://", html)
     assert "<script" not in html.lower()
     assert "@import" not in html and "url(" not in html
@@ -89,3 +94,38 @@ def test_interrupted_report_marks_missing_sections(source, tmp_path):
     for name in ("confusion_matrix", "per_class", "precision_recall"):
         assert f'data-missing-figure="{name}"' in html
     assert "Test set scores: not available yet." in html
+
+
+def test_the_page_has_contents_every_setting_and_links_to_the_run_files(holdout_html):
+    run, path = holdout_html
+    html = path.read_text(encoding="utf-8")
+    anchors = re.findall(r'href="#([^"]+)"', html)
+    assert len(anchors) >= 8
+    for anchor in anchors:  # every entry of the contents leads somewhere
+        assert f'id="{anchor}"' in html
+    for setting in ("training.epochs", "training.batch_size", "training.optimizer",
+                    "training.momentum", "training.weight_decay", "model.activation"):
+        assert f"<code>{setting}</code>" in html, setting
+    files = [value for value in re.findall(r'href="([^"#][^"]*)"', html)
+             if not value.startswith("data:")]
+    assert "config.yaml" in files and "best/predictions.csv" in files
+    for value in files:
+        assert (run / value).exists(), value
+
+
+def test_figures_in_the_page_have_no_text_below_9_pixels():
+    import pandas as pd
+
+    from mlpsel.report import plots
+    from mlpsel.report.html import FIGURE_DPI, PAGE_WIDTH_PX, enlarge_small_text
+
+    history = pd.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5], "validation_loss": [1, 1],
+                            "train_accuracy": [0.5, 0.7], "validation_accuracy": [0.4, 0.6]})
+    figure = plots.grid_learning_curves_figure({f"00{i}-x": history for i in range(8)}, "000-x")
+    enlarge_small_text(figure)
+    scale = min(1.0, PAGE_WIDTH_PX / (figure.get_figwidth() * FIGURE_DPI))
+    from matplotlib.text import Text
+
+    sizes = [text.get_fontsize() * FIGURE_DPI / 72 * scale for text in figure.findobj(Text)
+             if text.get_text()]
+    assert sizes and min(sizes) >= 9.0 - 1e-9

@@ -23,6 +23,7 @@ from mlpsel.report.loading import (
     TEST_SCORE_LABELS,
     VALIDATION_METRICS,
     RunReport,
+    flatten_config,
     format_parameter,
     format_score,
     format_seconds,
@@ -32,6 +33,7 @@ from mlpsel.report.loading import (
     split_description,
     status_note,
 )
+from mlpsel.store import FIGURES, TABLES
 
 FIGURE_DPI = 96
 
@@ -71,6 +73,13 @@ figcaption { font-size: 0.85rem; color: #555e6e; margin-top: 0.3rem; }
 td code { white-space: nowrap; }
 code { background: #f0f2f5; padding: 0.05rem 0.3rem; border-radius: 4px; }
 footer { margin-top: 2rem; font-size: 0.8rem; color: #6b7280; }
+nav.contents { background: #fff; border: 1px solid #e1e4ea; border-radius: 8px;
+               padding: 0.6rem 1.2rem; font-size: 0.9rem; }
+nav.contents ol { columns: 3; margin: 0.3rem 0 0; }
+.settings { display: grid; grid-template-columns: repeat(3, 1fr); gap: 0.15rem 1.2rem;
+            font-size: 0.88rem; }
+.settings .searched { background: #f3f0fa; font-weight: 600; }
+ul.files { columns: 3; font-size: 0.88rem; }
 """
 
 
@@ -102,12 +111,32 @@ def figure_png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
+PAGE_WIDTH_PX = 1216  # main's 1280 px less its padding: the widest a figure is shown
+MIN_TEXT_PX = 9.0
+
+
+def enlarge_small_text(figure: Any, min_px: float = MIN_TEXT_PX) -> None:
+    """Raise every text of ``figure`` to at least ``min_px`` CSS pixels as the page shows it
+    (a figure wider than the page is scaled down), then lay it out again."""
+    from matplotlib.text import Text
+
+    width_px = figure.get_figwidth() * FIGURE_DPI
+    scale = min(1.0, PAGE_WIDTH_PX / width_px)
+    min_points = min_px / scale * 72 / FIGURE_DPI
+    for text in figure.findobj(Text):
+        if text.get_text() and text.get_fontsize() < min_points:
+            text.set_fontsize(min_points)
+    figure.tight_layout()
+
+
 def _draw(name: str, title: str, caption: str, available: bool,
           draw: Callable[[], Any], missing: str = "not available yet") -> Figure:
     if not available:
         return Figure(name, title, caption, missing=missing)
     try:
-        return Figure(name, title, caption, png=figure_png(draw()))
+        figure = draw()
+        enlarge_small_text(figure)
+        return Figure(name, title, caption, png=figure_png(figure))
     except Exception as error:  # noqa: BLE001 - one broken figure must not lose the report
         return Figure(name, title, caption, missing=f"could not draw: {type(error).__name__}: "
                       f"{error}")
@@ -236,6 +265,46 @@ def _overview(report: RunReport) -> str:
     ]
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{v}</td></tr>" for k, v in facts)
     return f'<table class="facts"><tbody>{rows}</tbody></table>'
+
+
+def _settings(report: RunReport) -> str:
+    """Every setting of the run (the resolved config), the searched ones marked."""
+    if not report.config:
+        return _missing("Settings")
+    flat = flatten_config(report.config)
+    searched = {key.removeprefix("search.") for key in flat if key.startswith("search.")}
+    items = []
+    for key, value in flat.items():
+        if key.startswith("search."):
+            continue
+        shown = "searched: " + ", ".join(format_parameter(v) for v in flat[f"search.{key}"]) \
+            if key in searched else format_parameter(value)
+        css = ' class="searched"' if key in searched else ""
+        items.append(f"<div{css}><code>{escape(key)}</code> {escape(shown)}</div>")
+    return f'<div class="settings">{"".join(items)}</div>'
+
+
+
+def _files(report: RunReport) -> str:
+    """Links to the run's files (relative to this page, which sits in the run folder)."""
+    run = report.run
+    candidates = [run.run_json, run.config_yaml, run.env_json, run.summary_json,
+                  *(run.table(name) for name in TABLES), run.folds_npz, run.best_model,
+                  run.predictions_csv, run.confusion_matrix_csv, run.per_class_csv,
+                  *(run.figure(name) for name in FIGURES)]
+    links = [f'<li><a href="{escape(path.relative_to(run.path).as_posix())}">'
+             f"{escape(path.relative_to(run.path).as_posix())}</a></li>"
+             for path in candidates if path.is_file()]
+    trials = run.trials_dir
+    if trials.is_dir():
+        count = sum(1 for _ in trials.iterdir())
+        links.append(f'<li><a href="{escape(trials.name)}/">{escape(trials.name)}/</a> '
+                     f"({count} tasks: history, result, model)</li>")
+    return f'<ul class="files">{"".join(links)}</ul>' if links else _missing("Files")
+
+
+def _anchor(title: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
 
 
 def _ranking(report: RunReport) -> str:
@@ -369,6 +438,7 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
 
     sections = [
         ("What was run", _overview(report)),
+        ("Settings", _settings(report)),
         ("Ranking of grid points", _ranking(report)),
         ("The chosen network", _chosen(report)),
         ("Learning curves", figures_of("learning_curves", "grid_learning_curves")),
@@ -376,9 +446,13 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
         ("Confusion matrix", figures_of("confusion_matrix")),
         ("Per class", _per_class(report) + figures_of("per_class", "precision_recall")),
         ("Trials that failed", _failed(report)),
+        ("Files of the run", _files(report)),
     ]
-    body = "".join(f"<section><h2>{escape(title)}</h2>{content}</section>"
-                   for title, content in sections)
+    contents = "".join(f'<li><a href="#{_anchor(title)}">{escape(title)}</a></li>'
+                       for title, _ in sections)
+    body = (f'<nav class="contents"><strong>Contents</strong><ol>{contents}</ol></nav>'
+            + "".join(f'<section id="{_anchor(title)}"><h2>{escape(title)}</h2>{content}'
+                      "</section>" for title, content in sections))
     title = f"mlpsel {report.command} {report.run_id}"
     return (
         "<!DOCTYPE html>\n"

@@ -484,6 +484,24 @@ def report_from_study(result: Any) -> RunReport:
 # ---------------------------------------------------------------------------------------------
 # Formatting shared by every report format
 
+
+def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"training": {"epochs": 3}}`` → ``{"training.epochs": 3}``.
+
+    The ``search`` section's keys are dotted already: ``search.training.learning_rate``.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and dotted != "search":
+            flat.update(flatten_config(value, dotted + "."))
+        elif dotted == "search" and isinstance(value, dict):
+            for search_key, search_values in value.items():
+                flat[f"search.{search_key}"] = search_values
+        else:
+            flat[dotted] = value
+    return flat
+
 MISSING = "—"
 
 

@@ -315,10 +315,13 @@ def per_class_bars_figure(per_class: pd.DataFrame) -> Any:
     width = 0.4
     figure = Figure(figsize=(max(7.0, 0.8 * n_classes + 2), 4.2))
     axes = figure.subplots()
+    lines = {"precision": ((0, (1, 1)), 2.0), "recall": ((0, (6, 3)), 1.4)}
     for offset, column, colour in ((-width / 2, "precision", "C0"), (width / 2, "recall", "C2")):
         values = per_class[column].to_numpy(dtype=float)  # (K,)
         axes.bar(positions + offset, values, width, label=column, color=colour)
-        axes.axhline(float(values.mean()), color=colour, linestyle=":", linewidth=1.2,
+        # dotted and dashed, so that equal macro values still show both lines
+        style, line_width = lines[column]
+        axes.axhline(float(values.mean()), color=colour, linestyle=style, linewidth=line_width,
                      label=f"macro {column} {values.mean():.3f}")
     low = float(np.nanmin(per_class[["precision", "recall"]].to_numpy(dtype=float)))
     axes.set_ylim(max(0.0, min(0.9, low - 0.05)), 1.0)

@@ -17,6 +17,7 @@ from mlpsel.metrics import SCORES, TEST_SCORES, VALIDATION_SCORES
 from mlpsel.report.loading import (
     MISSING,
     RunReport,
+    flatten_config,
     format_parameter,
     format_score,
     format_seconds,
@@ -111,24 +112,6 @@ def runs_table(runs_dir: Path, rows: list[dict[str, Any]] | None = None) -> Tabl
 
 # ---------------------------------------------------------------------------------------------
 # mlpsel compare
-
-
-def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"training": {"epochs": 3}}`` → ``{"training.epochs": 3}``.
-
-    The ``search`` section's keys are dotted already: ``search.training.learning_rate``.
-    """
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and dotted != "search":
-            flat.update(flatten_config(value, dotted + "."))
-        elif dotted == "search" and isinstance(value, dict):
-            for search_key, search_values in value.items():
-                flat[f"search.{search_key}"] = search_values
-        else:
-            flat[dotted] = value
-    return flat
 
 
 # (name, key, higher is better): the chosen grid point's validation means, then its test scores.
