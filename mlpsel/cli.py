@@ -312,6 +312,10 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
 
 def summary_line(summary: dict[str, Any]) -> str:
     """The one line ``--quiet`` prints."""
+    if summary["command"] == "biasvar":
+        return (f"{summary['run_id']}: bias and variance of {summary['n_grid_points']} grid "
+                f"points over {summary['rounds']} rounds of {summary['train_size']} samples; "
+                f"{summary['seconds']:.1f} s")
     if summary["command"] == "curve":
         verdicts = [text.split(":", 1)[0] for text in summary["readings"].values()]
         return (f"{summary['run_id']}: learning curves of {summary['n_grid_points']} grid points "
@@ -416,6 +420,44 @@ def curve(
     _select("curve", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
                                         blas_threads, resume, smoke, [], quiet, executor,
                                         address, scheduler_file), extra)
+
+
+@app.command()
+def biasvar(
+    config: ConfigArgument = None,
+    rounds: Annotated[int | None, typer.Option("--rounds", min=2, help="Training sets per grid "
+                                               "point [default: biasvar.rounds, 20].",
+                                               show_default=False)] = None,
+    train_size: Annotated[int | None, typer.Option("--train-size", min=1, help="Samples per "
+                                                   "training set [default: biasvar.train_size]."
+                                                   , show_default=False)] = None,
+    bootstrap: Annotated[bool, typer.Option("--bootstrap", help="Draw each training set with "
+                                            "replacement instead of disjoint sets.")] = False,
+    set_values: SetOption = None,
+    data_dir: DataDirOption = None,
+    runs_dir: RunsDirOption = Path("runs"),
+    jobs: JobsOption = None,
+    blas_threads: BlasThreadsOption = 1,
+    resume: ResumeOption = None,
+    smoke: SmokeOption = False,
+    quiet: QuietOption = False,
+    executor: ExecutorOption = None,
+    address: AddressOption = None,
+    scheduler_file: SchedulerFileOption = None,
+) -> None:
+    """Bias and variance: every grid point trained on many independent training sets, each
+    round predicting the validation part; 0-1 loss = bias + net variance (Domingos 2000).
+    The test set is not touched."""
+    extra = []
+    if rounds is not None:
+        extra.append(f"biasvar.rounds={rounds}")
+    if train_size is not None:
+        extra.append(f"biasvar.train_size={train_size}")
+    if bootstrap:
+        extra.append("biasvar.bootstrap=true")
+    _select("biasvar", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
+                                          blas_threads, resume, smoke, [], quiet, executor,
+                                          address, scheduler_file), extra)
 
 
 @app.command()

@@ -65,6 +65,14 @@ DEFAULTS: dict[str, Any] = {
         # training part or whole counts
         "train_sizes": [0.1, 0.25, 0.5, 1.0],
     },
+    "biasvar": {
+        # ``mlpsel biasvar``: rounds of independent training sets of train_size samples drawn
+        # from the holdout train part (disjoint while the pool allows; with replacement when
+        # bootstrap), every round predicting the validation part
+        "rounds": 20,
+        "train_size": 1000,
+        "bootstrap": False,
+    },
     "model": {
         "hidden_layers": [128],
         "activation": "relu",
@@ -170,7 +178,7 @@ def leaf_keys(defaults: Mapping[str, Any] = DEFAULTS, prefix: str = "") -> list[
 
 
 SEARCHABLE_KEYS = tuple(k for k in leaf_keys()
-                        if not k.startswith(("dataset.", "name", "cv.", "curve.")))
+                        if not k.startswith(("dataset.", "name", "cv.", "curve.", "biasvar.")))
 
 
 def _did_you_mean(key: str, candidates: Iterable[str]) -> str:
@@ -488,11 +496,14 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
 
 def value_problem(dotted: str, value: Any) -> str | None:
     """Why ``value`` is impossible for ``dotted``, or ``None`` when it is fine."""
-    positive_ints = {"training.epochs", "training.batch_size", "cv.folds", "cv.repeats"}
+    positive_ints = {"training.epochs", "training.batch_size", "cv.folds", "cv.repeats",
+                     "biasvar.train_size"}
     if dotted in positive_ints and value < 1:
         return f"must be at least 1, got {value}"
     if dotted == "cv.folds" and value < 2:
         return f"k-fold needs at least 2 folds, got {value}"
+    if dotted == "biasvar.rounds" and value < 2:
+        return f"bias and variance need at least 2 rounds, got {value}"
     if dotted == "curve.train_sizes":
         bad = [v for v in value if (isinstance(v, float) and not 0 < v <= 1)
                or (isinstance(v, int) and v < 1)]

@@ -125,15 +125,16 @@ def run_on_worker(task: Task, blas_threads: int) -> dict[str, Any]:
     if plugin is None or plugin.dataset is None:
         raise ExecutorError(f"worker {worker.address} has no mlpsel data (its plugin failed)")
     with threadpool_limits(task.blas_threads or blas_threads):
-        outcome = run_trial(task.grid_point.spec, plugin.dataset, task.train_index,
+        outcome = run_trial(task.spec, plugin.dataset, task.train_index,
                             task.validation_index, epochs=task.epochs,
                             score_train=task.score_train)
     result = {**task.result_fields(), "status": outcome.status, "error": outcome.error,
               **outcome.scores}
     model = (outcome.network.to_arrays()
              if task.save_model and outcome.network is not None else None)
+    predictions = outcome.validation_predictions if task.keep_predictions else None
     return {"result": result, "history": outcome.history, "model": model,
-            "worker": worker.address}
+            "predictions": predictions, "worker": worker.address}
 
 
 @dataclass
@@ -298,7 +299,8 @@ class DaskExecutor:
             self.workers_seen.add(payload["worker"])
             network = MLP.from_arrays(payload["model"]) if payload["model"] else None
             result = payload["result"]
-            run.write_task(task.id, result, payload["history"], HISTORY_COLUMNS, network)
+            run.write_task(task.id, result, payload["history"], HISTORY_COLUMNS, network,
+                           payload.get("predictions"))
         emit(TaskFinished(task.task_id, result, refit=task.id.refit))
         return result
 

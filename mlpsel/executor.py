@@ -21,6 +21,7 @@ Progress is reported as :mod:`mlpsel.events` through ``on_event``; the executor 
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import queue
@@ -39,7 +40,7 @@ from mlpsel.errors import Interrupted, WorkerDied
 from mlpsel.events import EpochFinished, EventHandler, TaskFinished, TaskStarted, ignore
 from mlpsel.experiment import HISTORY_COLUMNS, run_trial
 from mlpsel.nn import EpochRecord
-from mlpsel.search import GridPoint
+from mlpsel.search import GridPoint, TrialSpec
 from mlpsel.store import RunFolder, TaskId
 
 
@@ -65,6 +66,11 @@ class Task:
         every core (the number is recorded in ``run.json``, so a resumed run gives the same bits).
     score_train : bool
         Also score the network on its own training rows (a learning curve's training error).
+    seed : int or None
+        Overrides the grid point's seed (initialisation and batch order): each bias–variance
+        round has its own.
+    keep_predictions : bool
+        Store the predicted class of every validation row (``predictions.npy``).
     """
 
     id: TaskId
@@ -75,10 +81,18 @@ class Task:
     epochs: int | None = None
     blas_threads: int | None = None
     score_train: bool = False
+    seed: int | None = None
+    keep_predictions: bool = False
 
     @property
     def task_id(self) -> str:
         return str(self.id)
+
+    @property
+    def spec(self) -> TrialSpec:
+        """The trial's settings, with the task's own seed where it has one."""
+        spec = self.grid_point.spec
+        return spec if self.seed is None else dataclasses.replace(spec, seed=self.seed)
 
     @property
     def total_epochs(self) -> int:
@@ -91,6 +105,9 @@ class Task:
                   "fold": self.id.fold, "params": self.grid_point.params}
         if self.id.train_size is not None:
             fields["train_size"] = self.id.train_size
+        if self.id.round is not None:
+            fields["round"] = self.id.round
+            fields["seed"] = self.spec.seed
         return fields
 
 
@@ -110,7 +127,7 @@ def execute_task(task: Task, dataset: Dataset, run: RunFolder,
                            record.validation_accuracy))
 
     outcome = run_trial(
-        task.grid_point.spec, dataset, task.train_index, task.validation_index,
+        task.spec, dataset, task.train_index, task.validation_index,
         epochs=task.epochs, should_stop=should_stop, on_epoch=on_epoch,
         score_train=task.score_train,
     )
@@ -119,7 +136,8 @@ def execute_task(task: Task, dataset: Dataset, run: RunFolder,
     result = {**task.result_fields(), "status": outcome.status, "error": outcome.error,
               **outcome.scores}
     run.write_task(task.id, result, outcome.history, HISTORY_COLUMNS,
-                   outcome.network if task.save_model else None)
+                   outcome.network if task.save_model else None,
+                   outcome.validation_predictions if task.keep_predictions else None)
     emit(TaskFinished(task.task_id, result, refit=task.id.refit))
     return result
 

@@ -100,6 +100,8 @@ class TrialOutcome:
         ``train_accuracy``, ``best_epoch``, ``epochs_run``, ``fit_seconds``.
     network : MLP or None
         The trained network (the best epoch's weights when early stopping is on).
+    validation_predictions : ndarray of int, shape (n_validation,), or None
+        The network's predicted class of every validation row.
     """
 
     status: str
@@ -107,6 +109,7 @@ class TrialOutcome:
     history: list[dict[str, Any]] = field(default_factory=list)
     scores: dict[str, Any] = field(default_factory=dict)
     network: MLP | None = None
+    validation_predictions: np.ndarray | None = None
 
 
 def run_trial(
@@ -202,6 +205,7 @@ def run_trial(
         )
         if not math.isfinite(scores["validation_loss"]):
             return TrialOutcome("diverged", "validation loss is not finite", history_rows, scores)
+        return TrialOutcome("ok", None, history_rows, scores, network, predictions)
     return TrialOutcome("ok", None, history_rows, scores, network)
 
 

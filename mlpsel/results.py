@@ -54,7 +54,7 @@ def split_index(result: Mapping[str, Any], folds: int) -> int:
     return int(result.get("repeat") or 0) * folds + int(result.get("fold") or 0)
 
 
-def _cell(value: Any) -> Any:
+def table_cell(value: Any) -> Any:
     """A parameter value as a table cell: lists (layer widths) as their text."""
     return str(value) if isinstance(value, list) else value
 
@@ -99,7 +99,7 @@ def _grid_point_row(grid_point_id: str, params: Mapping[str, Any],
     present = [result for result in splits if result is not None]
     row: dict[str, Any] = {"trial_id": grid_point_id}
     for key, value in params.items():
-        row[f"param_{key}"] = _cell(value)
+        row[f"param_{key}"] = table_cell(value)
     for name in VALIDATION_METRICS:
         values = [result.get(name) if result is not None else None for result in splits]
         for k, value in enumerate(values):
@@ -258,7 +258,7 @@ def learning_curve_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int,
             item[1]["index"] if item[1]["index"] is not None else math.inf, item[0])):
         splits = group["splits"]
         row: dict[str, Any] = {"trial_id": grid_point_id}
-        row.update({f"param_{key}": _cell(value) for key, value in group["params"].items()})
+        row.update({f"param_{key}": table_cell(value) for key, value in group["params"].items()})
         row["train_size"] = size
         errors = {
             "train_error": [r.get("train_error") if r and r["status"] == "ok" else None

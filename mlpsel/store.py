@@ -10,9 +10,11 @@ Layout::
       trials.csv               one row per trial (holdout: per grid point, ranked; k-fold: per task)
       cv_results.csv           k-fold: one row per grid point (scikit-learn's cv_results_ columns)
       learning_curve.csv       curve: one row per grid point and training-set size
+      biasvar.csv              biasvar: loss, bias and variance per grid point, and
+      biasvar_predictions.npz  every round's predictions on the evaluation rows
       folds.npz                k-fold: the fold of every training image in every repeat
-      trials/<task-id>/        history.csv, model.npz (when kept), result.json (written last:
-                               the task is done)
+      trials/<task-id>/        history.csv, model.npz (when kept), predictions.npy (biasvar),
+                               result.json (written last: the task is done)
       best/                    model.npz, predictions.csv, confusion_matrix.csv, per_class.csv
       learning_curves.png, confusion_matrix.png, cv_spread.png, learning_curve.png,
       summary.json, report.html
@@ -62,6 +64,7 @@ RUN_MARKER = "run.json"
 TRIALS_FOLDER = "trials"
 BEST_FOLDER = "best"
 MODEL_FILE = "model.npz"
+PREDICTIONS_FILE = "predictions.npy"
 HISTORY_FILE = "history.csv"
 RESULT_FILE = "result.json"
 TRIAL_RESULTS = f"{TRIALS_FOLDER}/*/{RESULT_FILE}"  # every stored task result, as a glob
@@ -70,15 +73,17 @@ TRIAL_RESULTS = f"{TRIALS_FOLDER}/*/{RESULT_FILE}"  # every stored task result, 
 TRIALS_TABLE = "trials"
 CV_RESULTS_TABLE = "cv_results"
 LEARNING_CURVE_TABLE = "learning_curve"
-TABLES = (TRIALS_TABLE, CV_RESULTS_TABLE, LEARNING_CURVE_TABLE)
+BIASVAR_TABLE = "biasvar"
+TABLES = (TRIALS_TABLE, CV_RESULTS_TABLE, LEARNING_CURVE_TABLE, BIASVAR_TABLE)
 
 # The figures of a run, by name (see :meth:`RunFolder.figure`).
 LEARNING_CURVES_FIGURE = "learning_curves"
 CONFUSION_MATRIX_FIGURE = "confusion_matrix"
 CV_SPREAD_FIGURE = "cv_spread"
 LEARNING_CURVE_FIGURE = "learning_curve"
+BIASVAR_FIGURE = "biasvar"
 FIGURES = (LEARNING_CURVES_FIGURE, CONFUSION_MATRIX_FIGURE, CV_SPREAD_FIGURE,
-           LEARNING_CURVE_FIGURE)
+           LEARNING_CURVE_FIGURE, BIASVAR_FIGURE)
 
 
 def default_runs_dir() -> Path:
@@ -172,6 +177,7 @@ def load_model(path: Path) -> MLP:
 
 
 _FOLD_TASK = re.compile(r"^(?P<grid_point>.+)-r(?P<repeat>\d+)f(?P<fold>\d+)(?:-n(?P<size>\d+))?$")
+_ROUND_TASK = re.compile(r"^(?P<grid_point>.+)-b(?P<round>\d+)$")
 _REFIT_PREFIX = "refit-"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -182,8 +188,9 @@ class TaskId:
     how many training samples), or that it is the refit.
 
     ``str(task_id)`` is its folder name under ``trials/``: ``<grid point>``,
-    ``<grid point>-r<repeat>f<fold>``, ``<grid point>-r<repeat>f<fold>-n<train size>`` or
-    ``refit-<grid point>``; :meth:`parse` reads one back.
+    ``<grid point>-r<repeat>f<fold>``, ``<grid point>-r<repeat>f<fold>-n<train size>``,
+    ``<grid point>-b<round>`` (a bias–variance round) or ``refit-<grid point>``; :meth:`parse`
+    reads one back.
     """
 
     grid_point_id: str
@@ -191,10 +198,13 @@ class TaskId:
     fold: int | None = None
     refit: bool = False
     train_size: int | None = None
+    round: int | None = None
 
     def __str__(self) -> str:
         if self.refit:
             return f"{_REFIT_PREFIX}{self.grid_point_id}"
+        if self.round is not None:
+            return f"{self.grid_point_id}-b{self.round}"
         if self.fold is not None:
             size = f"-n{self.train_size}" if self.train_size is not None else ""
             return f"{self.grid_point_id}-r{self.repeat or 0}f{self.fold}{size}"
@@ -205,6 +215,9 @@ class TaskId:
         """The task id whose folder name is ``text``."""
         if text.startswith(_REFIT_PREFIX):
             return cls(text.removeprefix(_REFIT_PREFIX), refit=True)
+        match = _ROUND_TASK.match(text)
+        if match:
+            return cls(match.group("grid_point"), round=int(match.group("round")))
         match = _FOLD_TASK.match(text)
         if match:
             size = match.group("size")
@@ -311,6 +324,14 @@ class RunFolder:
     def trial_model(self, task_id: str | TaskId) -> Path:
         return self.trial_dir(task_id) / MODEL_FILE
 
+    def trial_predictions(self, task_id: str | TaskId) -> Path:
+        """A task's predictions on its evaluation rows (bias–variance rounds keep them)."""
+        return self.trial_dir(task_id) / PREDICTIONS_FILE
+
+    @property
+    def biasvar_predictions_npz(self) -> Path:
+        return self.path / "biasvar_predictions.npz"
+
     # -- tasks ---------------------------------------------------------------------------------
     def finished_trial_results(self) -> dict[str, dict[str, Any]]:
         """``task id → result.json`` for every task whose result was stored."""
@@ -325,13 +346,17 @@ class RunFolder:
 
     def write_task(self, task_id: str | TaskId, result: Mapping[str, Any],
                    history: Iterable[Mapping[str, Any]] | None = None,
-                   history_columns: Sequence[str] = (), network: MLP | None = None) -> None:
-        """Store a finished task: its history and model first, ``result.json`` last (a task
-        whose ``result.json`` exists is done and never run again)."""
+                   history_columns: Sequence[str] = (), network: MLP | None = None,
+                   predictions: np.ndarray | None = None) -> None:
+        """Store a finished task: its history, model and predictions first, ``result.json``
+        last (a task whose ``result.json`` exists is done and never run again)."""
         if history is not None:
             write_rows_csv(self.trial_history(task_id), history, history_columns)
         if network is not None:
             save_model(self.trial_model(task_id), network)
+        if predictions is not None:
+            with atomic_open(self.trial_predictions(task_id), "wb") as file:
+                np.save(file, predictions, allow_pickle=False)
         write_json(self.trial_result(task_id), dict(result))
 
     def read_histories(self, task_ids: Iterable[str | TaskId]) -> dict[str, pd.DataFrame]:
@@ -356,6 +381,15 @@ class RunFolder:
         every repeat — and the ``labels`` (N,) it was made from."""
         with atomic_open(self.folds_npz, "wb") as f:
             np.savez(f, fold_assignment=assignment, labels=labels)
+
+    def write_biasvar_predictions(self, grid_point_ids: Sequence[str], predictions: np.ndarray,
+                                  targets: np.ndarray) -> None:
+        """``biasvar_predictions.npz``: ``grid_point_ids`` (G,), ``predictions`` (G, R, n_eval)
+        — every round's predicted class of every evaluation row — and ``targets`` (n_eval,),
+        so that anyone can recompute ``biasvar.csv``."""
+        with atomic_open(self.biasvar_predictions_npz, "wb") as f:
+            np.savez(f, grid_point_ids=np.array(list(grid_point_ids)), predictions=predictions,
+                     targets=targets)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         write_csv(self.table(name), frame)

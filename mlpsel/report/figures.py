@@ -18,6 +18,8 @@ from typing import Any
 from mlpsel.report import plots
 from mlpsel.report.loading import grid_point_histories, planned_splits
 from mlpsel.store import (
+    BIASVAR_FIGURE,
+    BIASVAR_TABLE,
     CONFUSION_MATRIX_FIGURE,
     CV_SPREAD_FIGURE,
     LEARNING_CURVE_FIGURE,
@@ -67,8 +69,17 @@ def draw_training_size_curve(run: RunFolder, chosen: str | None) -> None:
                  plots.training_size_curve_figure(pd.read_csv(run.table(LEARNING_CURVE_TABLE))))
 
 
+def draw_biasvar(run: RunFolder, chosen: str | None) -> None:
+    import pandas as pd
+
+    write_figure(run.figure(BIASVAR_FIGURE),
+                 plots.biasvar_figure(pd.read_csv(run.table(BIASVAR_TABLE))))
+
+
 def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str], None]]:
     """The figures of ``stage`` for this run."""
+    if stage == SELECTION_STAGE and run.table(BIASVAR_TABLE).is_file():
+        return [draw_biasvar]  # a biasvar run: the trade-off picture
     if stage == SELECTION_STAGE and run.table(LEARNING_CURVE_TABLE).is_file():
         return [draw_training_size_curve]  # a curve run: error against the amount of data
     if stage == SELECTION_STAGE:

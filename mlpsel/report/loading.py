@@ -37,6 +37,7 @@ VALIDATION_METRICS = metrics.VALIDATION_SCORES
 TEST_SCORE_LABELS = tuple((f"test_{name}", metrics.SCORES[name].label)
                           for name in metrics.TEST_SCORES)
 FINISHED = "finished"
+EXAMINATIONS = ("curve", "biasvar")  # commands that examine and choose nothing
 
 
 @dataclass
@@ -324,14 +325,14 @@ def load_run_report(run: RunFolder) -> RunReport:
     summary = reader.json(run.summary_json)
     environment = reader.json(run.env_json)
     command = info.get("command") or summary.get("command")
-    kind = ("curve" if command == "curve" else
+    kind = (command if command in EXAMINATIONS else
             "cv" if command == "cv" or run.cv_results_csv.is_file() else "holdout")
     metric = (summary.get("selection_metric")
               or (config.get("selection") or {}).get("metric")
               or "validation_accuracy")
 
     finished = sweep_results(run, reader)
-    if kind == "curve":  # no grid-point ranking: the table is learning_curve.csv
+    if kind in EXAMINATIONS:  # no grid-point ranking: learning_curve.csv or biasvar.csv
         frame, complete, n_splits = None, bool(summary), planned_splits(info, config, "cv")[1]
         finished = {}
     else:

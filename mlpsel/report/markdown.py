@@ -171,8 +171,10 @@ def render_markdown(report: RunReport) -> str:
     if note:
         parts.append(f"> **{note}**")
     parts += [f"> could not read {problem}" for problem in report.problems]
-    if report.kind == "curve":
-        parts.append("### Learning curves against training-set size\n\n" + "\n".join(
+    if report.readings:
+        title = ("Learning curves against training-set size" if report.kind == "curve"
+                 else "Bias and variance")
+        parts.append(f"### {title}\n\n" + "\n".join(
             f"- `{trial_id}`: {reading}" for trial_id, reading in report.readings.items()))
         return "\n\n".join(part for part in parts if part) + "\n"
     parts.append(_ranking(report) if report.results is not None

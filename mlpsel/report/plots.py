@@ -458,3 +458,42 @@ def training_size_curve_figure(frame: pd.DataFrame) -> Any:
     axes.legend(fontsize=9, ncol=1 if varying else 2)
     figure.tight_layout()
     return figure
+
+
+def biasvar_figure(frame: pd.DataFrame) -> Any:
+    """Bias, variance, net variance and 0-1 loss against each hyperparameter that varies (each
+    point the mean over the other settings): the course's trade-off picture, the lowest loss
+    marked.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``biasvar.csv``: ``param_<key>``, ``loss``, ``bias``, ``variance``, ``net_variance``,
+        ``status``.
+    """
+    from matplotlib.figure import Figure
+
+    ok = frame[frame["status"] == "ok"]
+    keys = [c for c in frame.columns if c.startswith("param_") and frame[c].astype(str).nunique()
+            > 1] or [c for c in frame.columns if c.startswith("param_")][:1]
+    figure = Figure(figsize=(6 * max(1, len(keys)), 4.5))
+    panels = figure.subplots(1, max(1, len(keys)), squeeze=False)[0]
+    for axes, key in zip(panels, keys, strict=False):
+        grouped = ok.groupby(ok[key].astype(str), sort=False).mean(numeric_only=True)
+        labels = list(grouped.index)
+        x = np.arange(len(labels))
+        for column, style, label in (("loss", "o-", "0-1 loss"), ("bias", "s--", "bias"),
+                                     ("variance", "^:", "variance"),
+                                     ("net_variance", "v-.", "net variance")):
+            axes.plot(x, grouped[column], style, label=label)
+        best = int(np.argmin(grouped["loss"].to_numpy()))
+        axes.plot([x[best]], [grouped["loss"].iloc[best]], "*", color="gold", markersize=16,
+                  markeredgecolor="black", label="lowest loss")
+        axes.set_xticks(x, labels=labels)
+        axes.set_xlabel(key.removeprefix("param_"))
+        axes.set_ylabel("share of evaluation samples")
+        axes.grid(True, alpha=0.3)
+        axes.legend(fontsize=9)
+    figure.suptitle("bias and variance (0-1 loss, Domingos 2000) against each varied setting")
+    figure.tight_layout()
+    return figure

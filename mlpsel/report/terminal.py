@@ -194,7 +194,7 @@ def render_terminal(report: RunReport) -> Group:
         parts.append(Text(note, style=STATUS_STYLES.get(report.status, "bold")))
     for problem in report.problems:
         parts.append(Text(f"could not read {problem}", style="red"))
-    if report.kind == "curve":
+    if report.readings:
         parts.append(readings_text(report))
         return Group(*parts)
     if report.results is None:
@@ -223,8 +223,9 @@ def readings_text(report: RunReport) -> Text:
     """A learning curve's reading of every grid point (see the README's rule)."""
     if not report.readings:
         return _not_available("Learning-curve readings")
-    text = Text("Learning curves against training-set size (learning_curve.csv, "
-                "learning_curve.png):\n", style="bold")
+    title = ("Learning curves against training-set size (learning_curve.csv, learning_curve.png)"
+             if report.kind == "curve" else "Bias and variance (biasvar.csv, biasvar.png)")
+    text = Text(f"{title}:\n", style="bold")
     for trial_id, reading in report.readings.items():
         text.append(f"{trial_id}: {reading}\n", style=None)
     return text

@@ -13,17 +13,22 @@ command       strategy        what it does
                                 refit the choice on all training data; test that
 ``curve``     :class:`LearningCurve`  k-fold at nested training-set sizes: error against the
                                 amount of data, and a reading per grid point; no choice
+``biasvar``   :class:`BiasVariance`  many training sets per grid point, one evaluation set:
+                                0-1 loss = bias + net variance (Domingos); no choice
 ============  ==============  ============================================================
 """
 
 from __future__ import annotations
 
 from mlpsel.strategies.base import Choice, Strategy
+from mlpsel.strategies.biasvar import BiasVariance
 from mlpsel.strategies.curve import LearningCurve
 from mlpsel.strategies.holdout import Holdout
 from mlpsel.strategies.kfold import KFold
 
-STRATEGIES: dict[str, type[Strategy]] = {"train": Holdout, "cv": KFold, "curve": LearningCurve}
+STRATEGIES: dict[str, type[Strategy]] = {"train": Holdout, "cv": KFold, "curve": LearningCurve,
+                                         "biasvar": BiasVariance}
 """The strategy of each command."""
 
-__all__ = ["STRATEGIES", "Choice", "Holdout", "KFold", "LearningCurve", "Strategy"]
+__all__ = ["STRATEGIES", "BiasVariance", "Choice", "Holdout", "KFold", "LearningCurve",
+           "Strategy"]

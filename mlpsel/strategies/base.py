@@ -75,8 +75,8 @@ class Strategy:
 
     @property
     def n_tasks(self) -> int:
-        """Tasks of the sweep (for progress): grid points × splits."""
-        return len(self.points) * self.splits_per_grid_point
+        """Tasks of the sweep (for progress)."""
+        return len(self.tasks)
 
     def run_details(self) -> dict[str, Any]:
         """What ``run.json`` records about the plan (after the dataset's name)."""

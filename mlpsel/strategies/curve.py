@@ -63,10 +63,6 @@ class LearningCurve(Strategy):
                                     point, subset, validation_index, score_train=True)
                                for size, subset in zip(self.sizes, subsets, strict=True)]
 
-    @property
-    def n_tasks(self) -> int:
-        return len(self.tasks)
-
     def run_details(self) -> dict[str, Any]:
         return {**super().run_details(), "folds": self.folds, "repeats": self.repeats,
                 "train_sizes": self.sizes}
