@@ -551,12 +551,16 @@ SMOKE_TRAIN_IMAGES = 1000
 SMOKE_TEST_IMAGES = 500
 
 
+SMOKE_BIASVAR_ROUNDS = 3
+SMOKE_BIASVAR_TRAIN_SIZE = 200
+
+
 def smoke_config(config: Config) -> Config:
     """The same config cut down to a smoke run: the whole pipeline in seconds.
 
-    1,000 training images (a stratified sample), 500 test images, 1 epoch, 2 folds, and at most
-    2 grid points: the first value of every searched setting, except the first setting that
-    varies, which keeps its first two values.
+    1,000 training images (a stratified sample), 500 test images, 1 epoch, 2 folds, 3 bias–variance
+    rounds of at most 200 images, and at most 2 grid points: the first value of every searched
+    setting, except the first setting that varies, which keeps its first two values.
     """
     values = copy.deepcopy(config.values)
     dataset = values["dataset"]
@@ -567,6 +571,9 @@ def smoke_config(config: Config) -> Config:
         values["split"]["validation"] = 0.2
     values["training"]["epochs"] = 1
     values["cv"]["folds"], values["cv"]["repeats"] = 2, 1
+    values["biasvar"]["rounds"] = min(values["biasvar"]["rounds"], SMOKE_BIASVAR_ROUNDS)
+    values["biasvar"]["train_size"] = min(values["biasvar"]["train_size"],
+                                          SMOKE_BIASVAR_TRAIN_SIZE)
     kept_two = False
     for key in sorted(values["search"]):
         candidates = values["search"][key]

@@ -105,3 +105,13 @@ def test_an_interrupted_biasvar_run_resumes_without_retraining(tmp_path):
     assert set(stored) == resumed
     after = {p.parent.name: p.stat().st_mtime_ns for p in run.glob("trials/*/result.json")}
     assert len(after) == 6 and all(after[name] == mtime for name, mtime in stored.items())
+
+
+def test_the_html_page_of_a_biasvar_run_shows_readings_and_the_picture(biasvar_run):
+    from mlpsel.report.html import write_html
+    from mlpsel.report.loading import load_run_report
+    from mlpsel.store import RunFolder
+
+    html = write_html(load_run_report(RunFolder(biasvar_run))).read_text(encoding="utf-8")
+    assert 'id="readings"' in html and 'data-figure="biasvar"' in html
+    assert "net variance" in html and "Ranking of grid points" not in html

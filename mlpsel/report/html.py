@@ -157,8 +157,25 @@ def _grid_point_titles(report: RunReport) -> dict[str, str]:
     return titles
 
 
+def examination_figures(report: RunReport) -> list[Figure]:
+    """A ``curve`` or ``biasvar`` run's picture."""
+    table = report.examination
+    if report.kind == "curve":
+        return [_draw("learning_curve", "Error against training-set size",
+                      "Training (dashed) and validation (solid) error of every grid point at each "
+                      "training-set size, ±1 standard deviation across folds as bands.",
+                      table is not None, lambda: plots.training_size_curve_figure(table))]
+    return [_draw("biasvar", "Bias and variance against each varied setting",
+                  "0-1 loss, bias, variance and net variance (Domingos 2000) on the validation "
+                  "part; each point the mean over the other settings; the star marks the lowest "
+                  "loss.", table is not None and bool((table["status"] == "ok").any()),
+                  lambda: plots.biasvar_figure(table))]
+
+
 def report_figures(report: RunReport) -> list[Figure]:
     """Every figure of the HTML report, drawn (or marked missing), in page order."""
+    if report.kind in ("curve", "biasvar"):
+        return examination_figures(report)
     best = report.best_trial_id
     histories = report.histories
     results = report.results
@@ -436,6 +453,12 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
     def figures_of(*names: str) -> str:
         return "".join(_figure(by_name[name]) for name in names if name in by_name)
 
+    examination = [
+        ("Readings", "".join(f"<p><code>{escape(trial_id)}</code>: {escape(reading)}</p>"
+                             for trial_id, reading in report.readings.items())
+         or _missing("Readings")),
+        ("Pictures", figures_of("learning_curve", "biasvar")),
+    ]
     sections = [
         ("What was run", _overview(report)),
         ("Settings", _settings(report)),
@@ -448,6 +471,8 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
         ("Trials that failed", _failed(report)),
         ("Files of the run", _files(report)),
     ]
+    if report.kind in ("curve", "biasvar"):  # an examination: nothing was chosen or tested
+        sections = [*sections[:2], *examination, sections[-1]]
     contents = "".join(f'<li><a href="#{_anchor(title)}">{escape(title)}</a></li>'
                        for title, _ in sections)
     body = (f'<nav class="contents"><strong>Contents</strong><ol>{contents}</ol></nav>'

@@ -29,7 +29,14 @@ import numpy as np
 import pandas as pd
 
 from mlpsel import metrics, results
-from mlpsel.store import TRIAL_RESULTS, RunFolder, TaskId, process_alive
+from mlpsel.store import (
+    BIASVAR_TABLE,
+    LEARNING_CURVE_TABLE,
+    TRIAL_RESULTS,
+    RunFolder,
+    TaskId,
+    process_alive,
+)
 
 # The validation scores every trial reports, by suffix (``validation_<suffix>``).
 VALIDATION_METRICS = metrics.VALIDATION_SCORES
@@ -38,6 +45,7 @@ TEST_SCORE_LABELS = tuple((f"test_{name}", metrics.SCORES[name].label)
                           for name in metrics.TEST_SCORES)
 FINISHED = "finished"
 EXAMINATIONS = ("curve", "biasvar")  # commands that examine and choose nothing
+EXAMINATION_TABLES = {"curve": LEARNING_CURVE_TABLE, "biasvar": BIASVAR_TABLE}
 
 
 @dataclass
@@ -88,6 +96,8 @@ class RunReport:
         The chosen grid point (while running: the best so far, see :attr:`best_is_final`).
     problems : list of str
         Files that exist but could not be read.
+    examination : DataFrame or None
+        A ``curve`` run's ``learning_curve.csv`` or a ``biasvar`` run's ``biasvar.csv``.
     """
 
     run: RunFolder
@@ -108,6 +118,7 @@ class RunReport:
     test_scores: dict[str, float]
     best_trial_id: str | None
     problems: list[str] = field(default_factory=list)
+    examination: pd.DataFrame | None = None
 
     @property
     def run_id(self) -> str:
@@ -358,12 +369,15 @@ def load_run_report(run: RunFolder) -> RunReport:
                        if name != "weighted_f1"}
 
     histories = _load_histories(run, reader, finished, frame)
+    examination = None
+    if kind in EXAMINATIONS:
+        examination = reader.csv(run.table(EXAMINATION_TABLES[kind]))
     return RunReport(
         run=run, info=info, config=config, summary=summary, environment=environment, kind=kind,
         selection_metric=metric, results=frame, results_complete=complete, n_splits=n_splits,
         histories=histories, per_class=per_class, confusion=confusion,
         class_names=tuple(class_names), predictions=predictions, test_scores=test_scores,
-        best_trial_id=best_trial_id, problems=reader.problems,
+        best_trial_id=best_trial_id, problems=reader.problems, examination=examination,
     )
 
 
