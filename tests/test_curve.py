@@ -118,3 +118,10 @@ def test_resume_after_kill_9(tmp_path):
     assert len(after) == 2 * 3 * 3
     assert all(after[name] == mtime for name, mtime in before.items())  # not trained again
     assert json.loads((run / "run.json").read_text())["status"] == "finished"
+
+
+def test_the_json_report_of_a_curve_run_carries_readings_and_the_table(curve_run):
+    result = CliRunner().invoke(app, ["report", str(curve_run), "--format", "json"])
+    report = json.loads(result.output)
+    assert report["kind"] == "curve" and len(report["readings"]) == 2
+    assert len(report["examination"]) == 6 and report["test"] is None

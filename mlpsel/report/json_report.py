@@ -76,13 +76,15 @@ def render_json(report: RunReport) -> dict[str, Any]:
     """The run as a JSON-ready dict.
 
     Keys: ``format_version``, ``run_id``, ``path``, ``status``, ``status_note``, ``complete``,
-    ``command``, ``argv``, ``kind`` (holdout or cv), ``dataset``, ``split``, ``folds``,
-    ``n_splits``, ``n_grid_points``, ``seed``, ``started``, ``seconds``, ``selection_metric``,
-    ``higher_is_better``, ``best`` (trial id, params, validation mean and std),
+    ``command``, ``argv``, ``kind`` (holdout, cv, curve or biasvar), ``dataset``, ``split``,
+    ``folds``, ``n_splits``, ``n_grid_points``, ``seed``, ``started``, ``seconds``,
+    ``selection_metric``, ``higher_is_better``, ``best`` (trial id, params, validation mean, std),
     ``ranking`` (one entry per grid point, best first), ``test`` (test-set scores),
     ``per_class`` (class, precision, recall, f1, support, average_precision),
     ``confusion_matrix`` (``class_names``, ``counts`` with rows true and columns predicted),
-    ``failed_trials``, ``available`` (which sections have data) and ``problems``.
+    ``failed_trials``, ``readings`` and ``examination`` (a curve or biasvar run's reading per
+    grid point and its table's rows), ``available`` (which sections have data) and
+    ``problems``.
     Missing parts are ``null``.
     """
     folds = report.folds
@@ -137,6 +139,9 @@ def render_json(report: RunReport) -> dict[str, Any]:
         "per_class": per_class,
         "confusion_matrix": confusion,
         "failed_trials": failed,
+        "readings": report.readings or None,  # curve and biasvar runs
+        "examination": (report.examination.to_dict("records")
+                        if report.examination is not None else None),
         "available": {
             "ranking": report.results is not None,
             "histories": bool(report.histories),
