@@ -151,7 +151,8 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
               on_event: EventHandler | None = None, figures: Figures | None = None,
               executor: Executor | None = None,
               strategy: Callable[[Config, Dataset], Strategy] | None = None) -> StudyResult:
-    """Run the strategy of ``command`` (``train``, ``cv``) over ``config`` into a run folder.
+    """Run the strategy of ``command`` (``train``, ``cv``, ``curve``, ``biasvar``; see
+    :data:`mlpsel.strategies.STRATEGIES`) over ``config`` into a run folder.
 
     Everything that can be wrong with the config or the data is found before the run folder is
     created.
@@ -238,8 +239,7 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
                      executor: Executor, emit: EventHandler, figures: Figures | None,
                      started: float, options: StudyOptions) -> StudyResult:
     plan.prepare(run)
-    if hasattr(executor, "describe"):
-        run.update_run_info(executor=executor.describe())
+    run.update_run_info(**_executor_record(executor))
     stored_before = len(run.finished_trial_results())
     finished: dict[str, dict[str, Any]] = {}
     while tasks := plan.plan(finished):
