@@ -302,6 +302,10 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
 
         console.print(selection_summary(report_from_study(result)))
     console.print(summary_line(summary), highlight=False, soft_wrap=True)
+    missing = [name for name in thresholds if name not in summary["test"]]
+    if missing:
+        raise _fail(ConfigError(f"this run has no {', '.join(missing)} (a regression run is "
+                                "scored by its squared error)", key="--fail-under"))
     failed = {name: summary["test"][name] for name, limit in thresholds.items()
               if summary["test"][name] < limit}
     if failed:
@@ -328,8 +332,11 @@ def summary_line(summary: dict[str, Any]) -> str:
                   f"over {summary['folds'] * summary['repeats']} folds")
     else:
         chosen = f"{metric} {best[metric]:.4f}"
-    return (f"{summary['run_id']}: chose {best['trial_id']} ({chosen}); test accuracy "
-            f"{summary['test']['test_accuracy']:.4f}; {summary['seconds']:.1f} s")
+    test = summary["test"]
+    scored = (f"test accuracy {test['test_accuracy']:.4f}" if "test_accuracy" in test
+              else f"test squared error {test['test_loss']:.4f}")
+    return f"{summary['run_id']}: chose {best['trial_id']} ({chosen}); {scored}; " \
+           f"{summary['seconds']:.1f} s"
 
 
 @app.command()

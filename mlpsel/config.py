@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from mlpsel.data import dataset_names
+from mlpsel.data.synthetic import FUNCTIONS as SYNTHETIC_FUNCTIONS
 from mlpsel.errors import ConfigError
 from mlpsel.metrics import SCORES, VALIDATION_SCORES
 from mlpsel.nn import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
@@ -50,6 +51,10 @@ DEFAULTS: dict[str, Any] = {
         "path": None,  # a folder holding the four IDX files
         "train_subset": None,  # use only this many official training images (stratified)
         "test_subset": None,  # use only this many official test images (stratified)
+        # ``dataset: {synthetic: {...}}`` (or name: synthetic): y = f(x) + noise, see
+        # mlpsel.data.synthetic
+        "synthetic": {"function": "sine", "n_train": 1000, "n_test": 1000, "noise": 0.2,
+                      "seed": 0},
     },
     "split": {
         "validation": 1 / 6,  # fraction (0 < v < 1) or a count of training images; MNIST: 10,000
@@ -281,6 +286,9 @@ def config_from_mapping(
     data = dict(data)
     if isinstance(data.get("dataset"), str):
         data["dataset"] = {"name": data["dataset"]}
+    if isinstance(data.get("dataset"), dict) and "synthetic" in data["dataset"] \
+            and "name" not in data["dataset"]:
+        data["dataset"] = {**data["dataset"], "name": "synthetic"}
     executor = _executor_settings(data.pop("executor", None), file=file, lines=lines)
     _merge(values, data, DEFAULTS, prefix="", file=file, lines=lines)
     overridden = {_apply_override(values, override) for override in overrides}
@@ -481,7 +489,14 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
     for dotted in leaf_keys():
         check(dotted, get_dotted(values, dotted))
     dataset = values["dataset"]
-    if dataset["path"] is None and dataset["name"] not in dataset_names():
+    if dataset["name"] == "synthetic":
+        if values["model"]["output"] != "identity" or "model.output" in values["search"]:
+            raise fail("model.output", "synthetic data is regression: use output: identity "
+                       "(squared error)")
+        if values["selection"]["metric"] != "validation_loss":
+            raise fail("selection.metric", "synthetic data is regression: choose on "
+                       "validation_loss (squared error)")
+    if dataset["path"] is None and dataset["name"] not in [*dataset_names(), "synthetic"]:
         close = difflib.get_close_matches(dataset["name"], dataset_names(), n=1)
         suggestion = f"did you mean '{close[0]}'? " if close else ""
         raise fail("dataset.name", f"unknown dataset '{dataset['name']}'; {suggestion}"
@@ -535,6 +550,12 @@ def value_problem(dotted: str, value: Any) -> str | None:
             return f"a fraction must be between 0 and 1 (exclusive), got {value}"
         if isinstance(value, int) and value < 1:
             return f"a count must be at least 1, got {value}"
+    if dotted in ("dataset.synthetic.n_train", "dataset.synthetic.n_test") and value < 2:
+        return f"must be at least 2 samples, got {value}"
+    if dotted == "dataset.synthetic.noise" and not value >= 0:
+        return f"is the noise's standard deviation, zero or positive, got {value}"
+    if dotted == "dataset.synthetic.function" and value not in SYNTHETIC_FUNCTIONS:
+        return f"unknown function '{value}'; valid: {', '.join(SYNTHETIC_FUNCTIONS)}"
     if dotted in ("dataset.train_subset", "dataset.test_subset") and value is not None and (
         value < 10
     ):

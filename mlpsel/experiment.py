@@ -42,23 +42,33 @@ def load_run_data(config: Config, *, data_dir: str | None = None,
     A subset is a stratified sample drawn with the config's seed, so a smoke run sees every class.
     """
     spec = config["dataset"]
-    reference: str | dict = {"path": spec["path"]} if spec["path"] else spec["name"]
+    reference: str | dict = (
+        {"synthetic": spec["synthetic"]} if spec["name"] == "synthetic" and not spec["path"]
+        else {"path": spec["path"]} if spec["path"] else spec["name"])
     dataset = load_dataset(reference, data_dir=data_dir,
                            progress=lambda name, done, total: on_event(
                                DownloadProgress(name, done, total)))
-    train_images, train_labels = dataset.train_images, dataset.train_labels
-    test_images, test_labels = dataset.test_images, dataset.test_labels
     seed = config["seed"]
-    if spec["train_subset"] is not None and spec["train_subset"] < len(train_labels):
-        _, keep = holdout_split(train_labels, spec["train_subset"], seed=seed, stratify=True)
-        train_images, train_labels = train_images[keep], train_labels[keep]
-    if spec["test_subset"] is not None and spec["test_subset"] < len(test_labels):
-        _, keep = holdout_split(test_labels, spec["test_subset"], seed=seed, stratify=True)
-        test_images, test_labels = test_images[keep], test_labels[keep]
+    keep_train = keep_test = None
+    if spec["train_subset"] is not None and spec["train_subset"] < len(dataset.train_labels):
+        _, keep_train = holdout_split(dataset.strata, spec["train_subset"], seed=seed,
+                                      stratify=True)
+    if spec["test_subset"] is not None and spec["test_subset"] < len(dataset.test_labels):
+        _, keep_test = holdout_split(dataset.test_strata(), spec["test_subset"], seed=seed,
+                                     stratify=True)
+    if keep_train is None and keep_test is None:
+        return dataset
+
+    def cut(array: np.ndarray | None, keep: np.ndarray | None) -> np.ndarray | None:
+        return array if array is None or keep is None else array[keep]
+
     return Dataset(
-        name=dataset.name, train_images=train_images, train_labels=train_labels,
-        test_images=test_images, test_labels=test_labels, class_names=dataset.class_names,
-        source=dataset.source,
+        name=dataset.name, train_images=cut(dataset.train_images, keep_train),
+        train_labels=cut(dataset.train_labels, keep_train),
+        test_images=cut(dataset.test_images, keep_test),
+        test_labels=cut(dataset.test_labels, keep_test), class_names=dataset.class_names,
+        source=dataset.source, train_truth=cut(dataset.train_truth, keep_train),
+        test_truth=cut(dataset.test_truth, keep_test),
     )
 
 
@@ -159,7 +169,7 @@ def run_trial(
             on_epoch(record)
 
     try:
-        network = build_network(spec, dataset.n_features, dataset.n_classes)
+        network = build_network(spec, dataset.n_features, dataset.n_outputs)
         history = fit(
             network, build_optimizer(training), dataset.train_images, dataset.train_labels,
             rows=train_index,
@@ -189,6 +199,9 @@ def run_trial(
         "epochs_run": len(history_rows),
         "fit_seconds": fit_seconds,
     }
+    if dataset.is_regression:
+        return _regression_scores(network, dataset, train_index, validation_index, scores,
+                                  history_rows, score_train)
     if score_train:
         predicted = network.predict(dataset.train_images, rows=train_index)  # (n_train,)
         scores["train_error"] = 1.0 - metrics.accuracy_score(dataset.train_labels[train_index],
@@ -207,6 +220,30 @@ def run_trial(
             return TrialOutcome("diverged", "validation loss is not finite", history_rows, scores)
         return TrialOutcome("ok", None, history_rows, scores, network, predictions)
     return TrialOutcome("ok", None, history_rows, scores, network)
+
+
+def _regression_scores(network: MLP, dataset: Dataset, train_index: np.ndarray,
+                       validation_index: np.ndarray | None, scores: dict[str, Any],
+                       history_rows: list[dict[str, Any]], score_train: bool) -> TrialOutcome:
+    """A regression trial's scores: mean squared errors, no accuracy.
+
+    ``validation_loss`` is the mean squared error (y − ŷ)² of the validation rows (the network's
+    cost is half of it); ``train_error`` the same on the rows trained on.
+    """
+    def squared_error(rows: np.ndarray) -> tuple[float, np.ndarray]:
+        outputs = network.predict_proba(dataset.train_images, rows=rows)  # (n, n_L)
+        targets = dataset.train_labels[rows]  # (n, n_L)
+        return float(np.mean((outputs - targets) ** 2)), outputs[:, 0]
+
+    if score_train:
+        scores["train_error"] = squared_error(train_index)[0]
+    if validation_index is None:
+        return TrialOutcome("ok", None, history_rows, scores, network)
+    error, predictions = squared_error(validation_index)
+    scores.update(validation_accuracy=None, validation_loss=error, validation_macro_f1=None)
+    if not math.isfinite(error):
+        return TrialOutcome("diverged", "validation loss is not finite", history_rows, scores)
+    return TrialOutcome("ok", None, history_rows, scores, network, predictions)
 
 
 HISTORY_COLUMNS = ("epoch", "train_loss", "train_accuracy", "validation_loss",
@@ -244,20 +281,27 @@ class Evaluation:
         class, precision, recall, f1, support.
     scores : dict
         ``test_accuracy``, ``test_loss``, ``test_macro_precision``, ``test_macro_recall``,
-        ``test_macro_f1``.
+        ``test_macro_f1``; for regression ``test_loss`` (mean squared error) alone, and no
+        ``confusion`` or ``per_class``.
     """
 
     probabilities: np.ndarray
     predictions: np.ndarray
     labels: np.ndarray
-    confusion: np.ndarray
-    per_class: pd.DataFrame
+    confusion: np.ndarray | None
+    per_class: pd.DataFrame | None
     scores: dict[str, float]
 
 
 def evaluate(network: MLP, images: np.ndarray, labels: np.ndarray,
              class_names: tuple[str, ...]) -> Evaluation:
-    """Score ``network`` on ``images`` ``(N, 784)`` with true ``labels`` ``(N,)``."""
+    """Score ``network`` on ``images`` ``(N, n_0)`` with true ``labels`` ``(N,)``; for
+    regression targets ``(N, n_L)`` the score is the mean squared error (``test_loss``), and
+    there is no confusion matrix."""
+    if labels.ndim == 2:
+        outputs = network.predict_proba(images)  # (N, n_L)
+        error = float(np.mean((outputs - labels) ** 2))
+        return Evaluation(outputs, outputs[:, 0], labels[:, 0], None, None, {"test_loss": error})
     probabilities = network.predict_proba(images)  # (N, K)
     predictions = np.argmax(probabilities, axis=1)  # (N,)
     n_classes = len(class_names)

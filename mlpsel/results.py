@@ -238,13 +238,23 @@ def mean_history(histories: Sequence[pd.DataFrame]) -> pd.DataFrame:
 # Learning curves against training-set size
 
 
+def _validation_error(result: Mapping[str, Any] | None) -> float | None:
+    """1 − accuracy; for regression (no accuracy) the mean squared error."""
+    if result is None or result["status"] != "ok":
+        return None
+    if result.get("validation_accuracy") is not None:
+        return 1.0 - result["validation_accuracy"]
+    return result.get("validation_loss")
+
+
 def learning_curve_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int,
                         folds: int = 1) -> list[dict[str, Any]]:
     """``learning_curve.csv``: one row per grid point and training-set size, in grid and size
     order: ``trial_id``, ``param_<key>``..., ``train_size``, ``split<k>_train_error``,
-    ``split<k>_validation_error`` (error = 1 − accuracy; training error on the subset trained
-    on), ``mean_/std_train_error``, ``mean_/std_validation_error`` (population std across the
-    splits; a mean only when every split has a value), ``fit_seconds`` (the mean), ``status``.
+    ``split<k>_validation_error`` (error = 1 − accuracy, or the mean squared error for
+    regression; training error on the subset trained on), ``mean_/std_train_error``,
+    ``mean_/std_validation_error`` (population std across the splits; a mean only when every
+    split has a value), ``fit_seconds`` (the mean), ``status``.
     """
     groups: dict[tuple[str, int], dict[str, Any]] = {}
     for result in results:
@@ -263,9 +273,7 @@ def learning_curve_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int,
         errors = {
             "train_error": [r.get("train_error") if r and r["status"] == "ok" else None
                             for r in splits],
-            "validation_error": [1.0 - r["validation_accuracy"]
-                                 if r and r["status"] == "ok" and r.get("validation_accuracy")
-                                 is not None else None for r in splits],
+            "validation_error": [_validation_error(r) for r in splits],
         }
         for name, values in errors.items():
             for k, value in enumerate(values):

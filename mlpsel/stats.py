@@ -173,7 +173,8 @@ class CurveReading:
 
 def read_learning_curve(sizes: Sequence[int], train_error: Sequence[float],
                         validation_error: Sequence[float],
-                        validation_std: Sequence[float], n_splits: int) -> CurveReading:
+                        validation_std: Sequence[float], n_splits: int, *,
+                        regression: bool = False) -> CurveReading:
     """The rule (written in the README as well), at the largest training-set size n:
 
     - *high bias* when the training error is at least 80% of the validation error: the network
@@ -184,7 +185,8 @@ def read_learning_curve(sizes: Sequence[int], train_error: Sequence[float],
     - *converged* otherwise.
 
     With three or more sizes, err(n) = a·n^(−b) + c is fitted to the validation means and the
-    reading says what doubling the data would buy in accuracy points.
+    reading says what doubling the data would buy in accuracy points (``regression``: in
+    squared error).
     """
     order = np.argsort(sizes)
     n = np.asarray(sizes, dtype=np.float64)[order]
@@ -204,7 +206,8 @@ def read_learning_curve(sizes: Sequence[int], train_error: Sequence[float],
             f"fold standard error {standard_error:.4f})")
     if n.size >= 3:
         law = fit_power_law(n, validation)
-        gain = float(law(n[-1]) - law(2 * n[-1])) * 100
-        text += (f"; err(n) ≈ {law.a:.3g}·n^(−{law.b:.3g}) + {law.c:.4f}: ≈ {gain:.2f} points "
-                 "more accuracy at 2× data")
+        gain = float(law(n[-1]) - law(2 * n[-1]))
+        what = (f"≈ {gain:.4f} lower squared error" if regression
+                else f"≈ {gain * 100:.2f} points more accuracy")
+        text += f"; err(n) ≈ {law.a:.3g}·n^(−{law.b:.3g}) + {law.c:.4f}: {what} at 2× data"
     return CurveReading(verdict, text)

@@ -395,7 +395,8 @@ class RunFolder:
         write_csv(self.table(name), frame)
 
     def write_best(self, network: MLP, probabilities: np.ndarray, predictions: np.ndarray,
-                   labels: np.ndarray, confusion: np.ndarray, per_class: pd.DataFrame,
+                   labels: np.ndarray, confusion: np.ndarray | None,
+                   per_class: pd.DataFrame | None,
                    class_names: Sequence[str]) -> None:
         """``best/``: the chosen network and its one scoring on the test set.
 
@@ -411,6 +412,11 @@ class RunFolder:
         import pandas as pd
 
         save_model(self.best_model, network)
+        if confusion is None:  # regression: the targets and the network's outputs
+            write_csv(self.predictions_csv, pd.DataFrame({
+                "test_index": np.arange(len(labels)), "true_value": labels,
+                "predicted_value": predictions}))
+            return
         frame = pd.DataFrame({"test_index": np.arange(len(labels)), "true_label": labels,
                               "predicted_label": predictions})
         for k, name in enumerate(class_names):

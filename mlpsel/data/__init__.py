@@ -87,6 +87,32 @@ class Dataset:
     test_labels: np.ndarray
     class_names: tuple[str, ...]
     source: str
+    train_truth: np.ndarray | None = None
+    test_truth: np.ndarray | None = None
+
+    @property
+    def is_regression(self) -> bool:
+        """True for real-valued targets (N, n_outputs): a regression dataset."""
+        return self.train_labels.ndim == 2
+
+    @property
+    def n_outputs(self) -> int:
+        """Units of the network's output layer: the classes, or the target's dimensions."""
+        return int(self.train_labels.shape[1]) if self.is_regression else self.n_classes
+
+    @property
+    def strata(self) -> np.ndarray:
+        """What splits stratify on, (N_train,): the labels, or all zeros for regression (a
+        plain random split)."""
+        if self.is_regression:
+            return np.zeros(len(self.train_labels), dtype=np.int64)
+        return self.train_labels
+
+    def test_strata(self) -> np.ndarray:
+        """As :attr:`strata`, for the test set."""
+        if self.is_regression:
+            return np.zeros(len(self.test_labels), dtype=np.int64)
+        return self.test_labels
 
     @property
     def n_features(self) -> int:
@@ -157,6 +183,8 @@ def load_dataset(
         (naming the file and both hashes), or a dataset that is nowhere local and cannot be
         downloaded (saying how to provide it).
     """
+    if isinstance(dataset, Mapping) and "synthetic" in dataset:
+        return _synthetic_dataset(dataset["synthetic"])
     if isinstance(dataset, Mapping):
         return _load_path_dataset(dataset)
     if isinstance(dataset, DatasetSpec):
@@ -204,6 +232,20 @@ def _load_shipped_file(folder: Path, file: FileSpec) -> np.ndarray:
                 )
             return decode_idx(content, path)
     raise DataError(f"{folder / file.name}.gz: shipped data file missing; reinstall mlpsel")
+
+
+def _synthetic_dataset(settings: Mapping[str, object]) -> Dataset:
+    """``{"synthetic": {...}}``: the regression data of :mod:`mlpsel.data.synthetic`."""
+    from mlpsel.data.synthetic import make_synthetic
+
+    arrays = make_synthetic(settings)
+    for array in arrays.values():
+        array.setflags(write=False)
+    return Dataset(
+        name=f"synthetic-{settings.get('function', 'sine')}", train_images=arrays["train_x"],
+        train_labels=arrays["train_y"], test_images=arrays["test_x"],
+        test_labels=arrays["test_y"], class_names=(), source="synthetic",
+        train_truth=arrays["train_f"], test_truth=arrays["test_f"])
 
 
 def _load_path_dataset(dataset: Mapping[str, object]) -> Dataset:

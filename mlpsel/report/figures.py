@@ -87,8 +87,8 @@ def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str],
         if run.cv_results_csv.is_file():
             drawings.append(draw_cv_spread)
         return drawings
-    if stage == TEST_STAGE:
-        return [draw_confusion_matrix]
+    if stage == TEST_STAGE:  # regression runs have no confusion matrix
+        return [draw_confusion_matrix] if run.confusion_matrix_csv.is_file() else []
     raise ValueError(f"unknown figure stage {stage!r}")
 
 

@@ -21,7 +21,7 @@ from mlpsel.errors import ConfigError
 from mlpsel.executor import Task
 from mlpsel.results import table_cell
 from mlpsel.splits import holdout_split
-from mlpsel.stats import zero_one_decomposition
+from mlpsel.stats import squared_error_decomposition, zero_one_decomposition
 from mlpsel.store import BIASVAR_TABLE, RunFolder, TaskId
 from mlpsel.strategies.base import Choice, Results, Strategy
 
@@ -56,13 +56,17 @@ class BiasVariance(Strategy):
         self.bootstrap = settings["bootstrap"]
         split = config["split"]
         pool, self.evaluation_index = holdout_split(
-            dataset.train_labels, split["validation"], seed=config["seed"],
+            dataset.strata, split["validation"], seed=config["seed"],
             stratify=split["stratify"])  # (n_pool,), (n_eval,)
         if self.train_size > len(pool) and not self.bootstrap:
             raise ConfigError(f"{self.train_size} training samples per round, but the train part "
                               f"holds {len(pool)}; lower biasvar.train_size or use --bootstrap",
                               key="biasvar.train_size")
-        self.targets = dataset.train_labels[self.evaluation_index]  # (n_eval,)
+        self.regression = dataset.is_regression
+        targets = dataset.train_labels[self.evaluation_index]  # (n_eval,) or (n_eval, 1)
+        self.targets = targets[:, 0] if self.regression else targets  # (n_eval,)
+        self.truth = (dataset.train_truth[self.evaluation_index][:, 0]
+                      if self.regression and dataset.train_truth is not None else None)
         self.n_classes = dataset.n_classes
         self.disjoint = self.bootstrap is False and len(pool) // self.train_size >= self.rounds
         training_sets = round_training_sets(pool, self.rounds, self.train_size,
@@ -92,6 +96,14 @@ class BiasVariance(Strategy):
         if failures:
             row.update({name: None for name in names}, noise=None, status=failures[0]["status"],
                        error=f"{failures[0]['task_id']}: {failures[0].get('error')}")
+        elif self.regression:
+            decomposition = squared_error_decomposition(self._predictions(point), self.targets,
+                                                        self.truth)
+            row.update(loss=decomposition["loss"], bias=decomposition["bias"],
+                       variance=decomposition["variance"], unbiased_variance=None,
+                       biased_variance=None, net_variance=None, noise=decomposition["noise"],
+                       error_against_truth=decomposition["error_against_truth"], status="ok",
+                       error="")
         else:
             row.update(zero_one_decomposition(self._predictions(point), self.targets,
                                               self.n_classes), noise=None, status="ok", error="")
@@ -120,6 +132,14 @@ class BiasVariance(Strategy):
         return {BIASVAR_TABLE: pd.DataFrame(rows)}
 
     def readings(self, rows: list[dict[str, Any]]) -> dict[str, str]:
+        if self.regression:
+            return {row["trial_id"]: (
+                f"squared error {row['loss']:.4f} against the noisy targets; against the true "
+                f"f: {row['error_against_truth']:.4f} = bias² {row['bias']:.4f} + variance "
+                f"{row['variance']:.4f}; noise σ² {row['noise']:.4f}; {self.rounds} rounds of "
+                f"{self.train_size} samples, each with its own initialisation seed")
+                if row["status"] == "ok" else f"no decomposition: {row['error']}"
+                for row in rows}
         draws = ("disjoint training sets" if self.disjoint else
                  "bootstrap training sets" if self.bootstrap else "overlapping training sets")
         return {row["trial_id"]: (

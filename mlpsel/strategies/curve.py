@@ -49,15 +49,16 @@ class LearningCurve(Strategy):
         self.splits_per_grid_point = self.folds * self.repeats
         splitter = StratifiedKFold(self.folds, n_repeats=self.repeats, stratify=cv["stratify"],
                                    seed=config["seed"])
-        self.labels = dataset.train_labels
-        self.assignment = splitter.fold_assignment(dataset.train_labels)  # (repeats, N)
+        self.labels = dataset.strata  # (N,) the labels; zeros for regression
+        self.regression = dataset.is_regression
+        self.assignment = splitter.fold_assignment(dataset.strata)  # (repeats, N)
         splits = list(splits_from_assignment(self.assignment))
         smallest_part = min(len(train_index) for _, _, train_index, _ in splits)
         self.sizes = resolve_sizes(config["curve.train_sizes"], smallest_part)
         self.tasks = []
         for point in self.points:
             for repeat, fold, train_index, validation_index in splits:
-                subsets = nested_subsets(dataset.train_labels, train_index, self.sizes,
+                subsets = nested_subsets(dataset.strata, train_index, self.sizes,
                                          seed=config["seed"] + 1 + repeat * self.folds + fold)
                 self.tasks += [Task(TaskId(point.grid_point_id, repeat, fold, train_size=size),
                                     point, subset, validation_index, score_train=True)
@@ -96,7 +97,7 @@ class LearningCurve(Strategy):
                 [row["train_size"] for row in curve], [row["mean_train_error"] for row in curve],
                 [row["mean_validation_error"] for row in curve],
                 [row["std_validation_error"] or 0.0 for row in curve],
-                self.splits_per_grid_point).text
+                self.splits_per_grid_point, regression=self.regression).text
         return readings
 
     def summary_fields(self) -> dict[str, Any]:

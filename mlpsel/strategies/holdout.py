@@ -31,7 +31,7 @@ class Holdout(Strategy):
         super().__init__(config, dataset)
         split = config["split"]
         self.train_index, self.validation_index = holdout_split(
-            dataset.train_labels, split["validation"], seed=config["seed"],
+            dataset.strata, split["validation"], seed=config["seed"],
             stratify=split["stratify"])  # (n_train,), (n_validation,)
         self.tasks = [Task(TaskId(point.grid_point_id), point, self.train_index,
                            self.validation_index, save_model=True) for point in self.points]
@@ -61,10 +61,13 @@ class Holdout(Strategy):
     def best_summary(self, choice: Choice, rows: list[dict[str, Any]],
                      finished: Results) -> dict[str, Any]:
         result = finished[str(choice.model_task)]
-        return {
+        best = {
             "trial_id": choice.grid_point.grid_point_id,
             "params": choice.grid_point.params,
             self.metric: float(result[self.metric]),
-            "validation_accuracy": float(result["validation_accuracy"]),
+            "validation_accuracy": result["validation_accuracy"],  # None for regression
             "best_epoch": int(result["best_epoch"]),
         }
+        if best["validation_accuracy"] is None:
+            del best["validation_accuracy"]
+        return best

@@ -44,8 +44,8 @@ class KFold(Strategy):
         self.splits_per_grid_point = self.folds * self.repeats
         splitter = StratifiedKFold(self.folds, n_repeats=self.repeats, stratify=self.stratify,
                                    seed=config["seed"])
-        self.labels = dataset.train_labels
-        self.assignment = splitter.fold_assignment(dataset.train_labels)  # (repeats, N)
+        self.labels = dataset.strata  # (N,) the labels; zeros for regression
+        self.assignment = splitter.fold_assignment(dataset.strata)  # (repeats, N)
         splits = list(splits_from_assignment(self.assignment))
         self.tasks_by_point = {
             point.grid_point_id: [Task(TaskId(point.grid_point_id, repeat, fold), point,
@@ -88,12 +88,15 @@ class KFold(Strategy):
                      finished: Results) -> dict[str, Any]:
         row = rows[choice.position]
         metric = self.metric
-        return {
+        best = {
             "trial_id": choice.grid_point.grid_point_id,
             "params": choice.grid_point.params,
             f"mean_{metric}": float(row[f"mean_{metric}"]),
             f"std_{metric}": float(row[f"std_{metric}"]),
-            "mean_validation_accuracy": float(row["mean_validation_accuracy"]),
-            "std_validation_accuracy": float(row["std_validation_accuracy"]),
+            "mean_validation_accuracy": row["mean_validation_accuracy"],
+            "std_validation_accuracy": row["std_validation_accuracy"],
             "refit_epochs": choice.refit.epochs if choice.refit else None,
         }
+        if best["mean_validation_accuracy"] is None:  # regression: no accuracy
+            del best["mean_validation_accuracy"], best["std_validation_accuracy"]
+        return best
