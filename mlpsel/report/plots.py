@@ -482,18 +482,24 @@ def biasvar_figure(frame: pd.DataFrame) -> Any:
         grouped = ok.groupby(ok[key].astype(str), sort=False).mean(numeric_only=True)
         labels = list(grouped.index)
         x = np.arange(len(labels))
-        for column, style, label in (("loss", "o-", "0-1 loss"), ("bias", "s--", "bias"),
-                                     ("variance", "^:", "variance"),
-                                     ("net_variance", "v-.", "net variance")):
+        regression = "error_against_truth" in frame
+        lines = ((("error_against_truth", "o-", "squared error against f"),
+                  ("bias", "s--", "bias²"), ("variance", "^:", "variance"),
+                  ("noise", "v-.", "noise σ²")) if regression else
+                 (("loss", "o-", "0-1 loss"), ("bias", "s--", "bias"),
+                  ("variance", "^:", "variance"), ("net_variance", "v-.", "net variance")))
+        for column, style, label in lines:
             axes.plot(x, grouped[column], style, label=label)
-        best = int(np.argmin(grouped["loss"].to_numpy()))
-        axes.plot([x[best]], [grouped["loss"].iloc[best]], "*", color="gold", markersize=16,
-                  markeredgecolor="black", label="lowest loss")
+        total = grouped[lines[0][0]]
+        best = int(np.argmin(total.to_numpy()))
+        axes.plot([x[best]], [total.iloc[best]], "*", color="gold", markersize=16,
+                  markeredgecolor="black", label="lowest error")
         axes.set_xticks(x, labels=labels)
         axes.set_xlabel(key.removeprefix("param_"))
-        axes.set_ylabel("share of evaluation samples")
+        axes.set_ylabel("mean over the evaluation samples")
         axes.grid(True, alpha=0.3)
         axes.legend(fontsize=9)
-    figure.suptitle("bias and variance (0-1 loss, Domingos 2000) against each varied setting")
+    figure.suptitle("bias and variance against each varied setting" + (
+        " (squared error)" if "error_against_truth" in frame else " (0-1 loss, Domingos 2000)"))
     figure.tight_layout()
     return figure
