@@ -383,13 +383,17 @@ class RunFolder:
             np.savez(f, fold_assignment=assignment, labels=labels)
 
     def write_biasvar_predictions(self, grid_point_ids: Sequence[str], predictions: np.ndarray,
-                                  targets: np.ndarray) -> None:
+                                  targets: np.ndarray, truth: np.ndarray | None = None) -> None:
         """``biasvar_predictions.npz``: ``grid_point_ids`` (G,), ``predictions`` (G, R, n_eval)
-        — every round's predicted class of every evaluation row — and ``targets`` (n_eval,),
-        so that anyone can recompute ``biasvar.csv``."""
+        — every round's predicted class (or value) of every evaluation row —, ``targets``
+        (n_eval,), and ``f`` (n_eval,) where the true function is known, so that anyone can
+        recompute ``biasvar.csv``."""
+        arrays = {"grid_point_ids": np.array(list(grid_point_ids)), "predictions": predictions,
+                  "targets": targets}
+        if truth is not None:
+            arrays["f"] = truth
         with atomic_open(self.biasvar_predictions_npz, "wb") as f:
-            np.savez(f, grid_point_ids=np.array(list(grid_point_ids)), predictions=predictions,
-                     targets=targets)
+            np.savez(f, **arrays)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         write_csv(self.table(name), frame)

@@ -115,3 +115,38 @@ def test_the_html_page_of_a_biasvar_run_shows_readings_and_the_picture(biasvar_r
     html = write_html(load_run_report(RunFolder(biasvar_run))).read_text(encoding="utf-8")
     assert 'id="readings"' in html and 'data-figure="biasvar"' in html
     assert "net variance" in html and "Ranking of grid points" not in html
+
+
+def test_resume_after_kill_9(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    runs_dir = tmp_path / "runs"
+    command = [sys.executable, "-m", "mlpsel", "biasvar", str(QUICKSTART), "--rounds", "10",
+               "--train-size", "200", "--runs-dir", str(runs_dir), "--jobs", "2", "--quiet",
+               *set_arguments([*TINY_OVERRIDES, "training.epochs=8"])]
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True, text=True)
+
+    process = start()
+    deadline = time.monotonic() + 60
+    while len(list(runs_dir.glob("*/trials/*/result.json"))) < 3:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    (run,) = runs_dir.iterdir()
+    before = {p.parent.name: p.stat().st_mtime_ns for p in run.glob("trials/*/result.json")}
+    assert 3 <= len(before) < 20
+    again = start()
+    output, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, output
+    assert [p.name for p in runs_dir.iterdir()] == [run.name]
+    after = {p.parent.name: p.stat().st_mtime_ns for p in run.glob("trials/*/result.json")}
+    assert len(after) == 20 and all(after[name] == mtime for name, mtime in before.items())
+    assert (run / "biasvar.csv").is_file()

@@ -53,11 +53,12 @@ def test_biasvar_regression_adds_up_exactly_against_the_true_function(tmp_path):
     np.testing.assert_allclose(table["error_against_truth"], table["bias"] + table["variance"])
     assert (table["noise"] > 0).all()
     with np.load(run / "biasvar_predictions.npz") as stored:
-        predictions, targets = stored["predictions"], stored["targets"]
+        predictions, targets, truth = stored["predictions"], stored["targets"], stored["f"]
     assert predictions.dtype.kind == "f" and predictions.shape[:2] == (2, 4)
     for rounds, (_, row) in zip(predictions, table.iterrows(), strict=True):
-        again = squared_error_decomposition(rounds, targets)
-        assert row["loss"] == pytest.approx(again["loss"])
+        again = squared_error_decomposition(rounds, targets, truth)
+        for name in ("loss", "bias", "variance", "noise", "error_against_truth"):
+            assert row[name] == pytest.approx(again[name]), name
 
 
 def test_synthetic_data_needs_a_regression_network(tmp_path):

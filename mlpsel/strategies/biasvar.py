@@ -128,7 +128,7 @@ class BiasVariance(Strategy):
         if ok:
             self._run.write_biasvar_predictions(
                 [point.grid_point_id for point in ok],
-                np.stack([self._predictions(point) for point in ok]), self.targets)
+                np.stack([self._predictions(point) for point in ok]), self.targets, self.truth)
         return {BIASVAR_TABLE: pd.DataFrame(rows)}
 
     def readings(self, rows: list[dict[str, Any]]) -> dict[str, str]:
