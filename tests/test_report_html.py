@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pytest
@@ -129,3 +130,37 @@ def test_figures_in_the_page_have_no_text_below_9_pixels():
     sizes = [text.get_fontsize() * FIGURE_DPI / 72 * scale for text in figure.findobj(Text)
              if text.get_text()]
     assert sizes and min(sizes) >= 9.0 - 1e-9
+
+
+def test_a_runs_page_shows_the_curve_and_biasvar_runs_of_the_same_experiment(tmp_path):
+    from typer.testing import CliRunner
+
+    from mlpsel.cli import app
+    from tests.conftest import QUICKSTART, TINY_OVERRIDES
+
+    overrides = [argument for override in TINY_OVERRIDES for argument in ("--set", override)]
+    for command in (["train"], ["curve", "--train-sizes", "0.25,0.5,1.0", "--folds", "2"],
+                    ["biasvar", "--rounds", "2", "--train-size", "200"]):
+        result = CliRunner().invoke(app, [command[0], str(QUICKSTART), *command[1:],
+                                          "--runs-dir", str(tmp_path), "--quiet", *overrides])
+        assert result.exit_code == 0, result.output
+    other = CliRunner().invoke(app, ["biasvar", str(QUICKSTART), "--rounds", "2", "--train-size",
+                                     "200", "--runs-dir", str(tmp_path), "--quiet", *overrides,
+                                     "--set", "training.epochs=1"])  # another experiment
+    assert other.exit_code == 0
+    (train_run,) = [p for p in tmp_path.iterdir()
+                    if json.loads((p / "run.json").read_text())["command"] == "train"]
+    html = write_html(load_run_report(RunFolder(train_run))).read_text(encoding="utf-8")
+    assert 'id="against-training-set-size"' in html and 'id="bias-and-variance"' in html
+    assert 'data-figure="related-curve"' in html and 'data-figure="related-biasvar"' in html
+    import yaml
+
+    def epochs(run):
+        return yaml.safe_load((run / "config.yaml").read_text())["training"]["epochs"]
+
+    biasvar_runs = [p for p in tmp_path.iterdir()
+                    if json.loads((p / "run.json").read_text())["command"] == "biasvar"]
+    same, other_epochs = sorted(biasvar_runs, key=epochs, reverse=True)  # 2 epochs, then 1
+    assert same.name in html  # the same experiment's run ...
+    assert other_epochs.name not in html  # ... not the run with other epochs
+    assert_self_contained(html)

@@ -320,6 +320,23 @@ def _files(report: RunReport) -> str:
     return f'<ul class="files">{"".join(links)}</ul>' if links else _missing("Files")
 
 
+_RELATED_TITLES = {"curve": "Against training-set size", "biasvar": "Bias and variance"}
+
+
+def _related(related: Any) -> str:
+    """A related curve or biasvar run of the same experiment: its readings and picture."""
+    parts = [f"<p>From run <code>{escape(related.run_id)}</code> of the same experiment "
+             f"(<code>mlpsel {escape(related.kind)}</code>; its own report has the details).</p>"]
+    parts += [f"<p><code>{escape(trial_id)}</code>: {escape(reading)}</p>"
+              for trial_id, reading in related.readings.items()]
+    if related.picture is not None:
+        data = base64.b64encode(related.picture).decode("ascii")
+        parts.append(f'<figure><img src="data:image/png;base64,{data}" '
+                     f'alt="{escape(_RELATED_TITLES[related.kind])}" '
+                     f'data-figure="related-{escape(related.kind)}"></figure>')
+    return "".join(parts)
+
+
 def _anchor(title: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
 
@@ -469,6 +486,7 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
         ("Confusion matrix", figures_of("confusion_matrix")),
         ("Per class", _per_class(report) + figures_of("per_class", "precision_recall")),
         ("Trials that failed", _failed(report)),
+        *((_RELATED_TITLES[related.kind], _related(related)) for related in report.related),
         ("Files of the run", _files(report)),
     ]
     if report.kind in ("curve", "biasvar"):  # an examination: nothing was chosen or tested

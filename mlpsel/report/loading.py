@@ -46,6 +46,57 @@ TEST_SCORE_LABELS = tuple((f"test_{name}", metrics.SCORES[name].label)
 FINISHED = "finished"
 EXAMINATIONS = ("curve", "biasvar")  # commands that examine and choose nothing
 EXAMINATION_TABLES = {"curve": LEARNING_CURVE_TABLE, "biasvar": BIASVAR_TABLE}
+# The columns the reports show of each examination's table.
+EXAMINATION_COLUMNS = {
+    "curve": ("train_size", "mean_train_error", "std_train_error", "mean_validation_error",
+              "std_validation_error"),
+    "biasvar": ("loss", "bias", "variance", "unbiased_variance", "biased_variance",
+                "net_variance", "noise", "error_against_truth"),
+}
+
+
+
+@dataclass(frozen=True)
+class RelatedRun:
+    """A ``curve`` or ``biasvar`` run of the same experiment: its picture and readings."""
+
+    kind: str
+    run_id: str
+    picture: bytes | None
+    readings: dict[str, str]
+
+
+SAME_EXPERIMENT = ("seed", "dataset", "model", "training", "search")
+"""The config sections two runs must share to be the same experiment seen another way."""
+
+
+def related_runs(run: RunFolder, config: Mapping[str, Any]) -> list[RelatedRun]:
+    """The newest finished ``curve`` and ``biasvar`` runs in ``run``'s folder whose config has
+    the same :data:`SAME_EXPERIMENT` sections (they may differ in folds, sizes or rounds)."""
+    import yaml
+
+    from mlpsel.store import BIASVAR_FIGURE, LEARNING_CURVE_FIGURE, list_runs
+
+    figures = {"curve": LEARNING_CURVE_FIGURE, "biasvar": BIASVAR_FIGURE}
+    found: dict[str, RelatedRun] = {}
+    for other in list_runs(run.path.parent):  # newest first
+        try:
+            info = json.loads(other.run_json.read_text(encoding="utf-8"))
+            if info.get("command") not in figures or info["command"] in found or \
+                    info.get("status") != FINISHED:
+                continue
+            other_config = yaml.safe_load(other.config_yaml.read_text(encoding="utf-8")) or {}
+            summary = json.loads(other.summary_json.read_text(encoding="utf-8"))
+        except (OSError, ValueError, yaml.YAMLError):
+            continue
+        if any(other_config.get(key) != config.get(key) for key in SAME_EXPERIMENT):
+            continue
+        picture_path = other.figure(figures[info["command"]])
+        found[info["command"]] = RelatedRun(
+            info["command"], other.run_id,
+            picture_path.read_bytes() if picture_path.is_file() else None,
+            dict(summary.get("readings") or {}))
+    return [found[kind] for kind in ("curve", "biasvar") if kind in found]
 
 
 @dataclass
@@ -98,6 +149,10 @@ class RunReport:
         Files that exist but could not be read.
     examination : DataFrame or None
         A ``curve`` run's ``learning_curve.csv`` or a ``biasvar`` run's ``biasvar.csv``.
+    related : list of RelatedRun
+        For a ``train`` or ``cv`` run: the newest finished ``curve`` and ``biasvar`` runs of the
+        same experiment beside it (see :func:`related_runs`), so one page shows overfitting
+        against epochs, complexity, training-set size, and bias and variance.
     """
 
     run: RunFolder
@@ -119,6 +174,7 @@ class RunReport:
     best_trial_id: str | None
     problems: list[str] = field(default_factory=list)
     examination: pd.DataFrame | None = None
+    related: list[RelatedRun] = field(default_factory=list)
 
     @property
     def run_id(self) -> str:
@@ -378,6 +434,7 @@ def load_run_report(run: RunFolder) -> RunReport:
         histories=histories, per_class=per_class, confusion=confusion,
         class_names=tuple(class_names), predictions=predictions, test_scores=test_scores,
         best_trial_id=best_trial_id, problems=reader.problems, examination=examination,
+        related=related_runs(run, config) if kind not in EXAMINATIONS and config else [],
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlpsel.report.loading import (
+    EXAMINATION_COLUMNS,
     MISSING,
     TEST_SCORE_LABELS,
     VALIDATION_METRICS,
@@ -41,6 +42,21 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]],
              "| " + " | ".join(rule) + " |"]
     lines += ["| " + " | ".join(escape(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _examination_table(report: RunReport) -> str:
+    """A curve or biasvar run's table: each grid point's settings and numbers."""
+    table = report.examination
+    if table is None:
+        return ""
+    parameters = [c for c in table.columns if c.startswith("param_")]
+    numbers = [c for c in EXAMINATION_COLUMNS[report.kind] if c in table.columns
+               and table[c].notna().any()]
+    header = ["trial", *(c.removeprefix("param_") for c in parameters), *numbers]
+    rows = [[f"`{row['trial_id']}`", *(format_parameter(row[c]) for c in parameters),
+             *(format_score(row[c]) for c in numbers)] for row in table.to_dict("records")]
+    return markdown_table(header, rows, ["left"] * (1 + len(parameters)) + ["right"] *
+                          len(numbers))
 
 
 def _not_available(what: str) -> str:
@@ -176,6 +192,7 @@ def render_markdown(report: RunReport) -> str:
                  else "Bias and variance")
         parts.append(f"### {title}\n\n" + "\n".join(
             f"- `{trial_id}`: {reading}" for trial_id, reading in report.readings.items()))
+        parts.append(_examination_table(report))
         return "\n\n".join(part for part in parts if part) + "\n"
     parts.append(_ranking(report) if report.results is not None
                  else "### Grid points\n\n" + _not_available("Ranking of grid points"))

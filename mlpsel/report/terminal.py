@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mlpsel.report.loading import (
+    EXAMINATION_COLUMNS,
     MISSING,
     TEST_SCORE_LABELS,
     VALIDATION_METRICS,
@@ -196,6 +197,8 @@ def render_terminal(report: RunReport) -> Group:
         parts.append(Text(f"could not read {problem}", style="red"))
     if report.readings:
         parts.append(readings_text(report))
+        if report.examination is not None:
+            parts.append(examination_table(report))
         return Group(*parts)
     if report.results is None:
         parts.append(_not_available("Ranking of grid points"))
@@ -229,6 +232,23 @@ def readings_text(report: RunReport) -> Text:
     for trial_id, reading in report.readings.items():
         text.append(f"{trial_id}: {reading}\n", style=None)
     return text
+
+
+def examination_table(report: RunReport) -> Table:
+    """A curve or biasvar run's table (the columns of the Markdown report)."""
+    frame = report.examination
+    parameters = [c for c in frame.columns if c.startswith("param_")]
+    numbers = [c for c in EXAMINATION_COLUMNS[report.kind] if c in frame.columns
+               and frame[c].notna().any()]
+    table = Table(title=f"{report.kind} table", title_justify="left")
+    for column in ("trial", *(c.removeprefix("param_") for c in parameters)):
+        table.add_column(column)
+    for column in numbers:
+        table.add_column(column.replace("_", " "), justify="right")
+    for row in frame.to_dict("records"):
+        table.add_row(row["trial_id"], *(format_parameter(row[c]) for c in parameters),
+                      *(format_score(row[c]) for c in numbers))
+    return table
 
 
 def selection_summary(report: RunReport) -> Group:
