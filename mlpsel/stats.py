@@ -211,3 +211,112 @@ def read_learning_curve(sizes: Sequence[int], train_error: Sequence[float],
                 else f"≈ {gain * 100:.2f} points more accuracy")
         text += f"; err(n) ≈ {law.a:.3g}·n^(−{law.b:.3g}) + {law.c:.4f}: {what} at 2× data"
     return CurveReading(verdict, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing configurations, and intervals
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c if abs(1.0 + aa / c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c if abs(1.0 + aa / c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return h
+
+
+def regularized_incomplete_beta(a: float, b: float, x: float) -> float:
+    """I_x(a, b), for 0 <= x <= 1."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x)
+                 + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+
+
+def student_t_survival(t: float, df: float) -> float:
+    """P(T >= t) for Student's t with ``df`` degrees of freedom."""
+    tail = 0.5 * regularized_incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
+    return tail if t >= 0 else 1.0 - tail
+
+
+def corrected_resampled_t(differences: Sequence[float], n_train: int,
+                          n_validation: int) -> tuple[float, float]:
+    """Nadeau and Bengio's (2003) corrected resampled t-test over J splits.
+
+    d_j = score difference on split j (best − this, oriented so that positive favours the
+    best); t = mean(d) / sqrt((1/J + n_validation/n_train) · var(d, ddof=1)), df = J − 1; the
+    one-sided p = P(T ≥ t) that this configuration is no worse than the best. The term
+    n_validation/n_train corrects for the splits' overlapping training sets (the naive 1/J
+    alone overstates confidence). Identical scores on every split give t = 0, p = 1.
+
+    Returns
+    -------
+    (t, p)
+    """
+    d = np.asarray(differences, dtype=np.float64)  # (J,)
+    n_splits = d.size  # J
+    if n_splits < 2:
+        raise ValueError("the corrected t-test needs at least two splits")
+    variance = float(d.var(ddof=1))
+    mean = float(d.mean())
+    if variance == 0.0:
+        return (0.0, 1.0) if mean == 0.0 else (math.copysign(math.inf, mean),
+                                               0.0 if mean > 0 else 1.0)
+    t = mean / math.sqrt((1.0 / n_splits + n_validation / n_train) * variance)
+    return t, student_t_survival(t, n_splits - 1)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment: sorted ascending, p_(i) · (m − i + 1) made monotone and
+    capped at 1; returned in the given order."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """McNemar's exact test: b = A right and B wrong, c = the reverse; the two-sided binomial
+    p of so uneven a split of the b + c disagreements, min(1, 2 · P(X ≤ min(b, c))) with
+    X ~ Binomial(b + c, 1/2)."""
+    n = b + c
+    if n == 0:
+        return 1.0
+    k = min(b, c)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    return min(1.0, 2 * tail)

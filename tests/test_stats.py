@@ -90,3 +90,50 @@ def test_curve_readings_follow_the_rule():
     converged = read_learning_curve(sizes, [0.00, 0.00, 0.00], [0.05, 0.0301, 0.03],
                                     [0.01] * 3, 3)
     assert converged.verdict == "converged"
+
+
+def test_corrected_t_test_on_five_fold_differences_by_hand():
+    from mlpsel.stats import corrected_resampled_t
+
+    d = [0.01, 0.02, 0.00, 0.03, 0.015]
+    # mean 0.015; var(ddof=1) = (0.005² + 0.005² + 0.015² + 0.015² + 0)/4 = 0.000125;
+    # 5 folds: n_validation/n_train = 1/4; t = 0.015 / sqrt((1/5 + 1/4) · 0.000125)
+    t, p = corrected_resampled_t(d, n_train=4000, n_validation=1000)
+    assert t == pytest.approx(0.015 / np.sqrt(0.45 * 0.000125))  # = 2.0
+    assert t == pytest.approx(2.0)
+    # P(T_4 >= 2) = 0.0580 (t table: two-sided 0.1161 at df 4)
+    assert p == pytest.approx(0.05805, abs=2e-5)
+    assert corrected_resampled_t([0.0] * 5, 4000, 1000) == (0.0, 1.0)
+
+
+def test_student_t_survival_against_known_values():
+    from mlpsel.stats import student_t_survival
+
+    assert student_t_survival(0.0, 7) == pytest.approx(0.5)
+    assert student_t_survival(2.015, 5) == pytest.approx(0.05, abs=2e-4)  # t_0.95,5
+    assert student_t_survival(-1.833, 9) == pytest.approx(0.95, abs=2e-4)  # t_0.95,9
+
+
+def test_holm_by_hand():
+    from mlpsel.stats import holm
+
+    # sorted 0.01, 0.02, 0.04 → ×3, ×2, ×1 = 0.03, 0.04, 0.04 (made monotone)
+    assert holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])
+
+
+def test_wilson_interval_by_hand():
+    from mlpsel.stats import wilson_interval
+
+    low, high = wilson_interval(8, 10)
+    # p = 0.8, z = 1.96: centre (0.8 + 0.19208)/1.38415 = 0.71676,
+    # half 1.96·sqrt(0.016 + 0.0009604)/1.38415 = 0.18443
+    assert low == pytest.approx(0.4902, abs=1e-3) and high == pytest.approx(0.9433, abs=1e-3)
+
+
+def test_mcnemar_exact_by_hand():
+    from mlpsel.stats import mcnemar_exact
+
+    # b = 1, c = 6: 2 · (C(7,0) + C(7,1)) / 2^7 = 2 · 8/128 = 0.125
+    assert mcnemar_exact(1, 6) == pytest.approx(0.125)
+    assert mcnemar_exact(3, 3) == 1.0 and mcnemar_exact(0, 0) == 1.0
