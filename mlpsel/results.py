@@ -67,7 +67,8 @@ def _mean(values: Sequence[Any]) -> float | None:
 
 
 def grid_point_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int, folds: int = 1,
-                    metric: str = "validation_accuracy") -> list[dict[str, Any]]:
+                    metric: str = "validation_accuracy",
+                    split_sizes: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """The ranked grid-point table (see the module docstring) as plain rows, in grid order.
 
     Parameters
@@ -80,6 +81,9 @@ def grid_point_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int, fold
         Folds per repeat, to place each result at its split.
     metric : str
         The selection metric, e.g. ``validation_accuracy``: ranks on ``mean_<metric>``.
+    split_sizes : (n_train, n_validation), optional
+        Samples trained and validated on per split; with several splits, every grid point is
+        compared with the best (:func:`compare_with_best`).
     """
     groups: dict[str, dict[str, Any]] = {}
     for result in results:
@@ -91,7 +95,42 @@ def grid_point_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int, fold
         item[1]["index"] if item[1]["index"] is not None else math.inf, item[0]))
     rows = [_grid_point_row(grid_point_id, group["params"], group["splits"])
             for grid_point_id, group in ordered]
-    return rank_rows(rows, metric)
+    rows = rank_rows(rows, metric)
+    if split_sizes is not None and n_splits > 1:
+        compare_with_best(rows, metric, n_splits, *split_sizes)
+    return rows
+
+
+def compare_with_best(rows: list[dict[str, Any]], metric: str, n_splits: int, n_train: int,
+                      n_validation: int, alpha: float = 0.05) -> list[dict[str, Any]]:
+    """Add ``t_vs_best``, ``p_vs_best``, ``p_vs_best_holm`` and ``tied_with_best`` to every row.
+
+    Each ``ok`` grid point is compared with the best by the corrected resampled t-test
+    (:func:`mlpsel.stats.corrected_resampled_t`) on its split scores; the p values are
+    Holm-adjusted over the compared grid points; a grid point is tied with the best when its
+    adjusted p ≥ ``alpha``. The best row has t = 0, p = 1 and is tied with itself.
+    """
+    from mlpsel.stats import corrected_resampled_t, holm
+
+    for row in rows:
+        row.update(t_vs_best=None, p_vs_best=None, p_vs_best_holm=None, tied_with_best=None)
+    ok = [row for row in rows if row["status"] == "ok"]
+    if not ok:
+        return rows
+    best = rows[choose_best(rows, metric)]
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    best_scores = [best[f"split{k}_{metric}"] for k in range(n_splits)]
+    others = [row for row in ok if row is not best]
+    for row in others:
+        differences = [sign * (b - row[f"split{k}_{metric}"])
+                       for k, b in enumerate(best_scores)]
+        row["t_vs_best"], row["p_vs_best"] = corrected_resampled_t(differences, n_train,
+                                                                   n_validation)
+    for row, adjusted in zip(others, holm([row["p_vs_best"] for row in others]), strict=True):
+        row["p_vs_best_holm"] = adjusted
+        row["tied_with_best"] = adjusted >= alpha
+    best.update(t_vs_best=0.0, p_vs_best=1.0, p_vs_best_holm=1.0, tied_with_best=True)
+    return rows
 
 
 def _grid_point_row(grid_point_id: str, params: Mapping[str, Any],
@@ -108,6 +147,9 @@ def _grid_point_row(grid_point_id: str, params: Mapping[str, Any],
         row[f"mean_{name}"] = mean
         row[f"std_{name}"] = (float(np.std([float(v) for v in values]))
                               if mean is not None and len(values) > 1 else None)
+        if len(values) > 1:  # the standard error of the mean across splits, std(ddof=1)/√J
+            row[f"se_{name}"] = (float(np.std([float(v) for v in values], ddof=1)
+                                       / math.sqrt(len(values))) if mean is not None else None)
     for name in TRAIN_METRICS:
         row[f"mean_{name}"] = _mean([result.get(name) if result is not None else None
                                      for result in splits])

@@ -103,8 +103,13 @@ CURVE_SECTION = {
     "cv": {'config.yaml': '8970b77c48debe45', 'run.json': '3bb1129bf94de442'},
 }
 
+# k-fold results compare every grid point with the best (corrected resampled t-test, Holm) and
+# show the standard error beside the std: new columns in cv_results.csv; run.json records the
+# split sizes the test needs.
+COMPARED_WITH_BEST = {'cv_results.csv': 'bf3c2a5f20536937', 'run.json': '8ec3313553e3d4ed'}
+
 GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"]},
-          "cv": {**GOLDEN_CV, **REFIT_ON_EVERY_CORE, **CURVE_SECTION["cv"]}}
+          "cv": {**GOLDEN_CV, **REFIT_ON_EVERY_CORE, **CURVE_SECTION["cv"], **COMPARED_WITH_BEST}}
 
 
 @pytest.mark.parametrize("command", ["train", "cv"])

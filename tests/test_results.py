@@ -105,3 +105,24 @@ def test_mean_history_of_one_is_itself_and_of_several_the_per_epoch_mean():
     assert list(mean["epoch"]) == [1, 2]
     assert list(mean["train_loss"]) == [2.0, 0.5]
     assert list(mean_history([first, first.iloc[:0]])["train_loss"]) == [1.0, 0.5]  # empty: out
+
+
+def test_every_grid_point_is_compared_with_the_best_by_the_corrected_t_test():
+    from mlpsel.stats import corrected_resampled_t, holm
+
+    scores = {"000-a": [0.90, 0.92, 0.91], "001-b": [0.80, 0.81, 0.79],
+              "002-c": [0.89, 0.92, 0.90]}
+    results = [result(gp, i, k, acc) for i, (gp, accs) in enumerate(scores.items())
+               for k, acc in enumerate(accs)]
+    rows = grid_point_rows(results, n_splits=3, folds=3, split_sizes=(200, 100))
+    best, worse, close = rows
+    assert best["t_vs_best"] == 0.0 and best["p_vs_best"] == 1.0 and best["tied_with_best"]
+    t, p = corrected_resampled_t([0.10, 0.11, 0.12], 200, 100)
+    assert worse["t_vs_best"] == pytest.approx(t) and worse["p_vs_best"] == pytest.approx(p)
+    _, p_close = corrected_resampled_t([0.01, 0.00, 0.01], 200, 100)
+    assert [worse["p_vs_best_holm"], close["p_vs_best_holm"]] == pytest.approx(
+        holm([p, p_close]))
+    assert worse["tied_with_best"] is False and close["tied_with_best"] is True
+    # the standard error beside the std: std(ddof=1) / √J
+    assert best["se_validation_accuracy"] == pytest.approx(np.std([0.90, 0.92, 0.91], ddof=1)
+                                                           / np.sqrt(3))

@@ -32,6 +32,7 @@ from mlpsel.report.loading import (
     short_parameter_labels,
     split_description,
     status_note,
+    tied_mark,
 )
 from mlpsel.store import FIGURES, TABLES
 
@@ -360,7 +361,8 @@ def _ranking(report: RunReport) -> str:
         cells += [format_score(values[f"mean_{other}"]) for other in others]
         cells += [format_score(values["mean_best_epoch"], 1 if report.n_splits > 1 else 0),
                   format_score(values["mean_fit_seconds"], 2),
-                  escape(values["status"] + (" ★ chosen" if is_best else ""))]
+                  escape(values["status"] + (" ★ chosen" if is_best else "")
+                         + tied_mark(values, is_best))]
         row_class = "chosen" if is_best else None if values["status"] == "ok" else "failed"
         rows.append((cells, row_class))
     splits = "1 holdout split" if report.n_splits == 1 else f"{report.n_splits} splits"

@@ -483,8 +483,10 @@ def _load_results(run: RunFolder, reader: _Reader, info: dict[str, Any], config:
     if not finished:
         return None, False, n_splits
     try:
+        sizes = info.get("split_sizes")
         rows = results.grid_point_rows(finished.values(), n_splits=n_splits, folds=folds,
-                                       metric=metric)
+                                       metric=metric,
+                                       split_sizes=tuple(sizes) if sizes else None)
     except (KeyError, IndexError, TypeError, ValueError) as error:
         reader.problems.append(f"{TRIAL_RESULTS}: {type(error).__name__}: {error}")
         return None, False, n_splits
@@ -575,6 +577,12 @@ def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 MISSING = "—"
+
+
+def tied_mark(values: Mapping[str, Any], is_best: bool) -> str:
+    """`` ≈ best`` for a grid point the corrected t-test cannot tell from the best."""
+    tied = values.get("tied_with_best")
+    return " ≈ best" if not is_best and not is_missing(tied) and bool(tied) else ""
 
 
 def is_missing(value: Any) -> bool:

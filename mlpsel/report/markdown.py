@@ -23,6 +23,7 @@ from mlpsel.report.loading import (
     short_parameter_labels,
     split_description,
     status_note,
+    tied_mark,
 )
 
 STATUS_MARKS = {"finished": "✅", "running": "⏳", "interrupted": "⚠️", "failed": "❌"}
@@ -103,7 +104,8 @@ def _ranking(report: RunReport) -> str:
         cells += [format_score(values[f"mean_{other}"]) for other in others]
         cells += [format_score(values["mean_best_epoch"], 1 if report.n_splits > 1 else 0),
                   format_score(values["mean_fit_seconds"], 2),
-                  values["status"] + (" ★ chosen" if is_best else "")]
+                  values["status"] + (" ★ chosen" if is_best else "")
+                  + tied_mark(values, is_best)]
         rows.append(cells)
     partial = "" if report.results_complete else " — partial, from the trials finished so far"
     return (f"### Grid points ranked by {metric_label(metric)}{partial}\n\n"

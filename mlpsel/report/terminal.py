@@ -26,6 +26,7 @@ from mlpsel.report.loading import (
     short_parameter_labels,
     split_description,
     status_note,
+    tied_mark,
 )
 
 
@@ -87,7 +88,9 @@ def ranking_table(report: RunReport) -> Table:
     others = [f"validation_{m}" for m in VALIDATION_METRICS if f"validation_{m}" != metric]
     splits = "1 holdout split" if report.n_splits == 1 else f"{report.n_splits} splits"
     title = (f"Grid points ranked by {metric_label(metric)} (validation scores: mean ± std "
-             f"over {splits}; ★ chosen)")
+             f"over {splits}; ★ chosen"
+             + ("; ≈ best: tied with it by the corrected t-test, Holm p ≥ 0.05"
+                if report.n_splits > 1 else "") + ")")
     if not report.results_complete:
         title += " — partial"
     table = Table(title=title, title_justify="left")
@@ -111,7 +114,8 @@ def ranking_table(report: RunReport) -> Table:
         cells += [format_score(values["mean_best_epoch"], 1 if report.n_splits > 1 else 0),
                   format_score(values["mean_fit_seconds"], 2)]
         ok = values["status"] == "ok"
-        cells.append(Text(values["status"] + (" ★" if is_best else ""),
+        cells.append(Text(values["status"] + (" ★" if is_best else "")
+                          + tied_mark(values, is_best),
                           style=None if ok else "red"))
         table.add_row(*cells, style="bold green" if is_best else None)
     return table

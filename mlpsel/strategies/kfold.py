@@ -55,15 +55,23 @@ class KFold(Strategy):
         }
         self.tasks = [task for tasks in self.tasks_by_point.values() for task in tasks]
 
+    @property
+    def split_sizes(self) -> tuple[int, int]:
+        """(n_train, n_validation) of a split, on average over the folds."""
+        n_validation = round(self.n_train / self.folds)
+        return self.n_train - n_validation, n_validation
+
     def run_details(self) -> dict[str, Any]:
-        return {**super().run_details(), "folds": self.folds, "repeats": self.repeats}
+        return {**super().run_details(), "folds": self.folds, "repeats": self.repeats,
+                "split_sizes": list(self.split_sizes)}
 
     def prepare(self, run: RunFolder) -> None:
         run.write_folds(self.assignment, self.labels)
 
     def rows(self, finished: Results) -> list[dict[str, Any]]:
         return grid_point_rows(self.sweep_results(finished), n_splits=self.splits_per_grid_point,
-                               folds=self.folds, metric=self.metric)
+                               folds=self.folds, metric=self.metric,
+                               split_sizes=self.split_sizes)
 
     def choose(self, rows: list[dict[str, Any]], finished: Results) -> Choice:
         position = self._best_position(rows)
