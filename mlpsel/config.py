@@ -98,6 +98,12 @@ DEFAULTS: dict[str, Any] = {
     },
     "selection": {
         "metric": "validation_accuracy",
+        # best: the best mean; one_se (k-fold): the simplest grid point within one standard
+        # error of the best mean
+        "rule": "best",
+        # one_se's "simplest": fewest trainable parameters, or this setting's smallest value
+        # ("-key": its largest), e.g. "-training.weight_decay"
+        "simplest_by": None,
     },
     "search": {},
 }
@@ -105,6 +111,7 @@ DEFAULTS: dict[str, Any] = {
 # Selection metrics and whether higher is better (scikit-learn's naming: *_loss lower is better).
 SELECTION_METRICS = {f"validation_{name}": SCORES[name].higher_is_better
                      for name in VALIDATION_SCORES}
+SELECTION_RULES = ("best", "one_se")
 ALIASES = {"training.lr": "training.learning_rate", "model.hidden": "model.hidden_layers"}
 
 
@@ -406,6 +413,10 @@ def _check_type(dotted: str, value: Any, *, file: str, line: int | None,
             raise fail("a list of fractions such as [0.1, 0.5, 1.0] or of counts such as "
                        "[1000, 5000]")
         return list(value)
+    if dotted == "selection.simplest_by":
+        if value is not None and not isinstance(value, str):
+            raise fail("a setting such as model.hidden_layers, or -training.weight_decay")
+        return value
     if dotted in ("dataset.path",):
         if value is not None and not isinstance(value, str):
             raise fail("a folder path (text)")
@@ -517,6 +528,12 @@ def value_problem(dotted: str, value: Any) -> str | None:
         return f"must be at least 1, got {value}"
     if dotted == "cv.folds" and value < 2:
         return f"k-fold needs at least 2 folds, got {value}"
+    if dotted == "selection.rule" and value not in SELECTION_RULES:
+        return f"unknown rule '{value}'; valid: {', '.join(SELECTION_RULES)}"
+    if dotted == "selection.simplest_by" and value is not None and \
+            value.removeprefix("-") not in SEARCHABLE_KEYS:
+        hint = _did_you_mean(value.removeprefix("-"), SEARCHABLE_KEYS)
+        return f"'{value}' is not a setting; {hint}"
     if dotted == "biasvar.rounds" and value < 2:
         return f"bias and variance need at least 2 rounds, got {value}"
     if dotted == "curve.train_sizes":

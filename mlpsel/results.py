@@ -210,6 +210,24 @@ def choose_best(rows: Sequence[Mapping[str, Any]], metric: str) -> int:
     return ok[best]
 
 
+def choose_one_se(rows: Sequence[Mapping[str, Any]], metric: str,
+                  complexity: Sequence[float]) -> int:
+    """The one-standard-error rule: the simplest ``ok`` grid point whose mean is within one
+    standard error (std(ddof=1)/√J of the best grid point's split scores) of the best mean.
+
+    ``complexity[i]`` orders row i (smaller is simpler); ties go to the better mean, then the
+    earlier row.
+    """
+    best = choose_best(rows, metric)
+    best_mean, se = rows[best][f"mean_{metric}"], rows[best].get(f"se_{metric}")
+    if se is None:
+        raise ValueError("the one-SE rule needs several validation splits (k-fold)")
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    within = [i for i, row in enumerate(rows) if row["status"] == "ok"
+              and sign * (best_mean - row[f"mean_{metric}"]) <= se]
+    return min(within, key=lambda i: (complexity[i], -sign * rows[i][f"mean_{metric}"], i))
+
+
 def status_counts(results: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """``status → count`` over task results, most common first."""
     counts: dict[str, int] = {}

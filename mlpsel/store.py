@@ -177,7 +177,7 @@ def load_model(path: Path) -> MLP:
 
 
 _FOLD_TASK = re.compile(r"^(?P<grid_point>.+)-r(?P<repeat>\d+)f(?P<fold>\d+)(?:-n(?P<size>\d+))?$")
-_ROUND_TASK = re.compile(r"^(?P<grid_point>.+)-b(?P<round>\d+)$")
+_ROUND_TASK = re.compile(r"^(?P<grid_point>.+)-round(?P<round>\d+)$")
 _REFIT_PREFIX = "refit-"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -189,8 +189,8 @@ class TaskId:
 
     ``str(task_id)`` is its folder name under ``trials/``: ``<grid point>``,
     ``<grid point>-r<repeat>f<fold>``, ``<grid point>-r<repeat>f<fold>-n<train size>``,
-    ``<grid point>-b<round>`` (a bias–variance round) or ``refit-<grid point>``; :meth:`parse`
-    reads one back.
+    ``<grid point>-round<r>`` (a bias–variance round; no hex id ends so) or
+    ``refit-<grid point>``; :meth:`parse` reads one back.
     """
 
     grid_point_id: str
@@ -204,7 +204,7 @@ class TaskId:
         if self.refit:
             return f"{_REFIT_PREFIX}{self.grid_point_id}"
         if self.round is not None:
-            return f"{self.grid_point_id}-b{self.round}"
+            return f"{self.grid_point_id}-round{self.round}"
         if self.fold is not None:
             size = f"-n{self.train_size}" if self.train_size is not None else ""
             return f"{self.grid_point_id}-r{self.repeat or 0}f{self.fold}{size}"

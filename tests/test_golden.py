@@ -108,8 +108,15 @@ CURVE_SECTION = {
 # split sizes the test needs.
 COMPARED_WITH_BEST = {'cv_results.csv': 'bf3c2a5f20536937', 'run.json': '8ec3313553e3d4ed'}
 
-GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"]},
-          "cv": {**GOLDEN_CV, **REFIT_ON_EVERY_CORE, **CURVE_SECTION["cv"], **COMPARED_WITH_BEST}}
+# ... and selection.rule / selection.simplest_by (the one-SE rule; the default stays "best").
+SELECTION_RULE = {
+    "train": {'config.yaml': '67c351dad7e616c8', 'run.json': '7a69450af3c25415'},
+    "cv": {'config.yaml': 'c056ed90fe6199ed', 'run.json': '3af58780a7bdb05f'},
+}
+
+GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"]},
+          "cv": {**GOLDEN_CV, **REFIT_ON_EVERY_CORE, **CURVE_SECTION["cv"], **COMPARED_WITH_BEST,
+                 **SELECTION_RULE["cv"]}}
 
 
 @pytest.mark.parametrize("command", ["train", "cv"])

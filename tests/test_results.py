@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,3 +128,41 @@ def test_every_grid_point_is_compared_with_the_best_by_the_corrected_t_test():
     # the standard error beside the std: std(ddof=1) / √J
     assert best["se_validation_accuracy"] == pytest.approx(np.std([0.90, 0.92, 0.91], ddof=1)
                                                            / np.sqrt(3))
+
+
+def test_the_one_se_rule_chooses_the_simplest_within_one_standard_error():
+    from mlpsel.results import choose_one_se
+
+    scores = {"000-big": [0.90, 0.92, 0.91], "001-small": [0.905, 0.91, 0.905],
+              "002-tiny": [0.80, 0.82, 0.81]}
+    results = [result(gp, i, k, acc) for i, (gp, accs) in enumerate(scores.items())
+               for k, acc in enumerate(accs)]
+    rows = grid_point_rows(results, n_splits=3, folds=3)
+    # best mean 0.91, SE = std([0.90, 0.92, 0.91], ddof=1)/√3 = 0.01/√3 = 0.00577
+    assert choose_best(rows, "validation_accuracy") == 0
+    complexity = [1000.0, 100.0, 10.0]  # 002 is simplest but 0.10 below: outside one SE
+    assert choose_one_se(rows, "validation_accuracy", complexity) == 1  # 0.9067 ≥ 0.9042
+    with pytest.raises(ValueError, match="several validation splits"):
+        choose_one_se(grid_point_rows(results[:1], n_splits=1), "validation_accuracy", [1.0])
+
+
+def test_one_se_in_a_cv_run_and_refused_for_holdout(tmp_path):
+    from typer.testing import CliRunner
+
+    from mlpsel.cli import app
+    from tests.conftest import QUICKSTART, TINY_OVERRIDES
+
+    overrides = [a for o in [*TINY_OVERRIDES, "selection.rule=one_se",
+                             "search.model.hidden_layers=[[8], [64]]"] for a in ("--set", o)]
+    result = CliRunner().invoke(app, ["cv", str(QUICKSTART), "--folds", "3", "--runs-dir",
+                                      str(tmp_path), "--quiet", *overrides])
+    assert result.exit_code == 0, result.output
+    (run,) = tmp_path.iterdir()
+    best = json.loads((run / "summary.json").read_text())["best"]
+    assert best["rule"] == "one_se" and best["simplest_by"] == "trainable parameters"
+    table = pd.read_csv(run / "cv_results.csv")
+    chosen = table[table["trial_id"] == best["trial_id"]].iloc[0]
+    assert best["best_mean"] - chosen["mean_validation_accuracy"] <= best["standard_error"]
+    refused = CliRunner().invoke(app, ["train", str(QUICKSTART), "--runs-dir", str(tmp_path),
+                                       "--set", "selection.rule=one_se"])
+    assert refused.exit_code == 2 and "one-SE rule needs" in refused.output

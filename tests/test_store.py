@@ -172,10 +172,13 @@ def test_load_rejects_inconsistent_shapes(tmp_path):
 
 
 @given(st.from_regex(r"[0-9]{3}-[0-9a-f]{8}", fullmatch=True),
-       st.one_of(st.none(), st.tuples(st.integers(0, 30), st.integers(0, 30))), st.booleans())
-def test_task_ids_format_and_parse_back(grid_point, split, refit):
+       st.one_of(st.none(), st.tuples(st.integers(0, 30), st.integers(0, 30))), st.booleans(),
+       st.one_of(st.none(), st.integers(1, 60000)), st.one_of(st.none(), st.integers(0, 50)))
+def test_task_ids_format_and_parse_back(grid_point, split, refit, size, round_):
     repeat, fold = split if split and not refit else (None, None)
-    task = TaskId(grid_point, repeat, fold, refit=refit)
+    task = TaskId(grid_point, repeat, fold, refit=refit,
+                  train_size=size if fold is not None else None,
+                  round=round_ if fold is None and not refit else None)
     assert TaskId.parse(str(task)) == task
     assert RunFolder(Path("runs/x")).trial_dir(task).name == str(task)
 
@@ -184,6 +187,9 @@ def test_task_id_names_as_the_run_folder_spells_them():
     assert str(TaskId("003-fff6bd61")) == "003-fff6bd61"
     assert str(TaskId("003-fff6bd61", 1, 4)) == "003-fff6bd61-r1f4"
     assert str(TaskId("003-fff6bd61", refit=True)) == "refit-003-fff6bd61"
+    assert str(TaskId("003-fff6bd61", 0, 2, train_size=500)) == "003-fff6bd61-r0f2-n500"
+    assert str(TaskId("003-b1234567", round=4)) == "003-b1234567-round4"
+    assert TaskId.parse("003-b1234567") == TaskId("003-b1234567")  # hex, not a round
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")

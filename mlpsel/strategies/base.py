@@ -70,6 +70,7 @@ class Strategy:
         self.points = grid_points(config)
         self.n_train = len(dataset.train_labels)
         self.n_test = len(dataset.test_labels)
+        self.n_features, self.n_outputs = dataset.n_features, dataset.n_outputs
         self.tasks: list[Task] = []
         self._planned = False
 
@@ -126,3 +127,21 @@ class Strategy:
 
     def _best_position(self, rows: list[dict[str, Any]]) -> int:
         return choose_best(rows, self.metric)
+
+    def complexity(self) -> list[float]:
+        """How complex each grid point is, for the one-SE rule: its trainable parameters
+        Σ (n_{l−1} + 1)·n_l, or the value of ``selection.simplest_by`` (negated for
+        ``-key``; a list of layer widths counts by its sum)."""
+        key = self.config["selection.simplest_by"]
+        values = []
+        for point in self.points:
+            if key is None:
+                sizes = [self.n_features, *point.spec.model.hidden_layers, self.n_outputs]
+                values.append(float(sum((a + 1) * b for a, b in zip(sizes, sizes[1:],
+                                                                    strict=False))))
+                continue
+            name = key.removeprefix("-")
+            value = point.params.get(name, self.config[name])
+            value = sum(value) if isinstance(value, list) else float(value)
+            values.append(-value if key.startswith("-") else value)
+        return values

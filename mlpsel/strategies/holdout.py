@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlpsel.config import Config
 from mlpsel.data import Dataset
+from mlpsel.errors import ConfigError
 from mlpsel.executor import Task
 from mlpsel.results import grid_point_rows, holdout_trials_frame
 from mlpsel.splits import holdout_split
@@ -29,6 +30,10 @@ class Holdout(Strategy):
 
     def __init__(self, config: Config, dataset: Dataset) -> None:
         super().__init__(config, dataset)
+        if config["selection.rule"] == "one_se":
+            raise ConfigError("the one-SE rule needs a standard error, so several validation "
+                              "splits: use 'mlpsel cv', or selection.rule: best",
+                              key="selection.rule")
         split = config["split"]
         self.train_index, self.validation_index = holdout_split(
             dataset.strata, split["validation"], seed=config["seed"],

@@ -15,7 +15,7 @@ import numpy as np
 from mlpsel.config import Config
 from mlpsel.data import Dataset
 from mlpsel.executor import Task
-from mlpsel.results import cv_results_frame, grid_point_rows, task_frame
+from mlpsel.results import choose_one_se, cv_results_frame, grid_point_rows, task_frame
 from mlpsel.splits import StratifiedKFold, splits_from_assignment
 from mlpsel.store import CV_RESULTS_TABLE, TRIALS_TABLE, RunFolder, TaskId
 from mlpsel.strategies.base import Choice, Results, Strategy
@@ -75,6 +75,8 @@ class KFold(Strategy):
 
     def choose(self, rows: list[dict[str, Any]], finished: Results) -> Choice:
         position = self._best_position(rows)
+        if self.config["selection.rule"] == "one_se":
+            position = choose_one_se(rows, self.metric, self.complexity())
         point = self.points[position]
         fold_results = [finished[task.task_id] for task in self.tasks_by_point[point.grid_point_id]]
         training = point.spec.training
@@ -107,4 +109,10 @@ class KFold(Strategy):
         }
         if best["mean_validation_accuracy"] is None:  # regression: no accuracy
             del best["mean_validation_accuracy"], best["std_validation_accuracy"]
+        if self.config["selection.rule"] == "one_se":
+            by_mean = rows[self._best_position(rows)]
+            best.update(rule="one_se", simplest_by=self.config["selection.simplest_by"]
+                        or "trainable parameters", best_mean_trial_id=by_mean["trial_id"],
+                        best_mean=by_mean[f"mean_{metric}"],
+                        standard_error=by_mean[f"se_{metric}"])
         return best
