@@ -28,6 +28,7 @@ from mlpsel.events import DownloadProgress, EventHandler, ignore
 from mlpsel.nn import MLP, EpochRecord, fit, make_optimizer
 from mlpsel.search import TrainingSpec, TrialSpec
 from mlpsel.splits import holdout_split
+from mlpsel.stats import wilson_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -281,8 +282,9 @@ class Evaluation:
         class, precision, recall, f1, support.
     scores : dict
         ``test_accuracy``, ``test_loss``, ``test_macro_precision``, ``test_macro_recall``,
-        ``test_macro_f1``; for regression ``test_loss`` (mean squared error) alone, and no
-        ``confusion`` or ``per_class``.
+        ``test_macro_f1``, ``test_accuracy_interval`` (the accuracy's 95% Wilson interval);
+        for regression ``test_loss`` (mean squared error) alone, and no ``confusion`` or
+        ``per_class``.
     """
 
     probabilities: np.ndarray
@@ -307,8 +309,12 @@ def evaluate(network: MLP, images: np.ndarray, labels: np.ndarray,
     n_classes = len(class_names)
     confusion = metrics.confusion_matrix(labels, predictions, n_classes)
     summary = metrics.classification_summary(labels, predictions, n_classes)
-    scores = {f"test_{name}": summary[name] for name in metrics.TEST_SCORES if name != "loss"}
+    scores: dict[str, Any] = {f"test_{name}": summary[name] for name in metrics.TEST_SCORES
+                              if name != "loss"}
     if network.output == "softmax":
         scores["test_loss"] = metrics.log_loss(labels, probabilities)
+    # the accuracy's 95% Wilson interval over the N test images
+    scores["test_accuracy_interval"] = list(wilson_interval(int(np.trace(confusion)),
+                                                            len(labels)))
     return Evaluation(probabilities, predictions, labels, confusion,
                       metrics.per_class_table(confusion, class_names), scores)

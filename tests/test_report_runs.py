@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import pytest
 import yaml
 from rich.console import Console
@@ -117,3 +118,32 @@ def test_flatten_config_keeps_search_keys_whole():
                            "search": {"model.hidden_layers": [[64], [128]]}, "seed": 0})
     assert flat == {"training.epochs": 3, "training.learning_rate": 0.1,
                     "search.model.hidden_layers": [[64], [128]], "seed": 0}
+
+
+def test_compare_adds_mcnemar_on_the_same_test_images_only(tmp_path):
+    from typer.testing import CliRunner
+
+    from mlpsel.cli import app
+    from mlpsel.report.runs import compare_run_data
+    from mlpsel.stats import mcnemar_exact
+    from tests.conftest import QUICKSTART, TINY_OVERRIDES
+
+    overrides = [a for o in TINY_OVERRIDES for a in ("--set", o)]
+    for extra in ([], ["--set", "training.epochs=1"], ["--set", "dataset.test_subset=100"]):
+        result = CliRunner().invoke(app, ["train", str(QUICKSTART), "--runs-dir", str(tmp_path),
+                                          "--quiet", *overrides, *extra])
+        assert result.exit_code == 0, result.output
+    by_epochs = sorted(tmp_path.iterdir(), key=lambda p: len(
+        pd.read_csv(p / "best" / "predictions.csv")))
+    small, a, b = by_epochs[0], *by_epochs[1:]
+    data = compare_run_data(RunFolder(a), RunFolder(b))
+    test = data["mcnemar"]
+    assert test["applies"]
+    pa, pb = (pd.read_csv(run / "best" / "predictions.csv") for run in (a, b))
+    right_a = pa["predicted_label"] == pa["true_label"]
+    right_b = pb["predicted_label"] == pb["true_label"]
+    assert test["b"] == int((right_a & ~right_b).sum())
+    assert test["c"] == int((~right_a & right_b).sum())
+    assert test["p"] == pytest.approx(mcnemar_exact(test["b"], test["c"]))
+    other = compare_run_data(RunFolder(a), RunFolder(small))["mcnemar"]
+    assert not other["applies"] and "different test images" in other["reason"]

@@ -23,6 +23,7 @@ from mlpsel.report.loading import (
     TEST_SCORE_LABELS,
     VALIDATION_METRICS,
     RunReport,
+    accuracy_interval,
     flatten_config,
     format_parameter,
     format_score,
@@ -398,6 +399,8 @@ def _chosen(report: RunReport) -> str:
             for key, _ in TEST_SCORE_LABELS if key in scores)
         parts.append("<p>The test set, scored once, after the choice:</p>"
                      f'<div class="scores">{boxes}</div>')
+        if accuracy_interval(scores):
+            parts.append(f"<p>Test accuracy{escape(accuracy_interval(scores))}.</p>")
     return "".join(parts)
 
 

@@ -579,6 +579,14 @@ def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 MISSING = "—"
 
 
+def accuracy_interval(scores: Mapping[str, Any]) -> str:
+    """`` (95% Wilson interval 0.9472–0.9703)`` where the run recorded it."""
+    interval = scores.get("test_accuracy_interval")
+    if not interval or len(interval) != 2:
+        return ""
+    return f" (95% Wilson interval {interval[0]:.4f}–{interval[1]:.4f})"
+
+
 def tied_mark(values: Mapping[str, Any], is_best: bool) -> str:
     """`` ≈ best`` for a grid point the corrected t-test cannot tell from the best."""
     tied = values.get("tied_with_best")

@@ -15,6 +15,7 @@ from mlpsel.report.loading import (
     TEST_SCORE_LABELS,
     VALIDATION_METRICS,
     RunReport,
+    accuracy_interval,
     format_parameter,
     format_score,
     format_seconds,
@@ -135,6 +136,8 @@ def _chosen(report: RunReport) -> str:
                   markdown_table([label for _, label in present],
                                  [[format_score(scores[key]) for key, _ in present]],
                                  ["right"] * len(present))]
+        if accuracy_interval(scores):
+            lines += ["", f"Test accuracy{accuracy_interval(scores)}."]
     return "\n".join(lines)
 
 

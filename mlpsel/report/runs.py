@@ -180,7 +180,30 @@ def compare_run_data(first: RunReport | RunFolder,
                   "difference": _difference(recalls[0].get(name), recalls[1].get(name))}
                  for name in classes]
     return {"runs": runs, "config_differences": differences, "scores": scores,
-            "per_class_recall": per_class}
+            "per_class_recall": per_class, "mcnemar": mcnemar(*reports)}
+
+
+def mcnemar(first: RunReport, second: RunReport) -> dict[str, Any]:
+    """McNemar's exact test on the two chosen networks' test predictions, where both runs were
+    scored on the same test images (same test indices and true labels).
+
+    Returns ``{applies, reason}`` or ``{applies, b, c, p, significant}`` with b = images A got
+    right and B wrong, c = the reverse, p the two-sided exact binomial p, significant p < 0.05.
+    """
+    from mlpsel.stats import mcnemar_exact
+
+    frames = [report.predictions for report in (first, second)]
+    if any(frame is None or "predicted_label" not in frame for frame in frames):
+        return {"applies": False, "reason": "a run has no test predictions (or is regression)"}
+    a, b = frames
+    if len(a) != len(b) or not (a["test_index"].equals(b["test_index"])
+                                and a["true_label"].equals(b["true_label"])):
+        return {"applies": False, "reason": "the runs were tested on different test images"}
+    a_right = (a["predicted_label"] == a["true_label"]).to_numpy()
+    b_right = (b["predicted_label"] == b["true_label"]).to_numpy()
+    only_a, only_b = int((a_right & ~b_right).sum()), int((~a_right & b_right).sum())
+    p = mcnemar_exact(only_a, only_b)
+    return {"applies": True, "b": only_a, "c": only_b, "p": p, "significant": p < 0.05}
 
 
 def _signed(difference: float | None, higher_is_better: bool = True) -> Text:
@@ -242,6 +265,15 @@ def compare_runs(first: RunReport | RunFolder, second: RunReport | RunFolder,
         parts.append(recall)
     else:
         parts.append(Text("Per-class recall: not available yet", style="dim italic"))
+    test = data["mcnemar"]
+    if test["applies"]:
+        verdict = "significant" if test["significant"] else "not significant"
+        parts.append(Text(
+            f"McNemar's exact test on the same test images: A right and B wrong {test['b']}, "
+            f"B right and A wrong {test['c']}; p = {test['p']:.4f}: the difference is "
+            f"{verdict} at 0.05."))
+    else:
+        parts.append(Text(f"McNemar's test does not apply: {test['reason']}.", style="dim"))
     if first_run["selection_metric"] != second_run["selection_metric"]:
         parts.append(Text("The runs chose by different metrics: "
                           f"{first_run['selection_metric']} and "

@@ -18,6 +18,7 @@ from mlpsel.report.loading import (
     TEST_SCORE_LABELS,
     VALIDATION_METRICS,
     RunReport,
+    accuracy_interval,
     format_parameter,
     format_score,
     format_seconds,
@@ -142,6 +143,8 @@ def chosen_network_text(report: RunReport) -> Text:
     text.append("Test set (scored once): ", style="bold")
     text.append("  ".join(f"{label} {format_score(scores.get(key))}" for key, label in
                           TEST_SCORE_LABELS if key in scores))
+    if accuracy_interval(scores):
+        text.append(f"\ntest accuracy{accuracy_interval(scores)}")
     return text
 
 
