@@ -277,24 +277,33 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
         figures.draw(run, "test", chosen)
         figures.wait()
 
-    summary = {
-        "run_id": run.run_id,
-        "command": plan.command,
-        "dataset": dataset.name,
-        **plan.summary_fields(),
-        "n_grid_points": len(plan.points),
-        "trial_status_counts": status_counts(finished.values()),
-        "selection_metric": plan.metric,
-        "best": plan.best_summary(choice, rows, finished),
-        "test": evaluation.scores,
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    summary = _summary(plan, run, dataset, finished, started,
+                       {"selection_metric": plan.metric,
+                        "best": plan.best_summary(choice, rows, finished),
+                        "test": evaluation.scores})
     run.write_summary(summary)
     info = run.update_run_info(status="finished", seconds=summary["seconds"],
                                **_executor_record(executor))
     return StudyResult(run, info, config.values, {}, summary, rows,
                        plan.splits_per_grid_point, evaluation, dataset.class_names,
                        resumed_trials=stored_before)
+
+
+def _summary(plan: Strategy, run: RunFolder, dataset: Dataset,
+             finished: dict[str, dict[str, Any]], started: float,
+             outcome: dict[str, Any]) -> dict[str, Any]:
+    """``summary.json``: what was run, the strategy's design, the trials' statuses, then the
+    ``outcome`` (the choice and its test scores, or an examination's readings), the time."""
+    return {
+        "run_id": run.run_id,
+        "command": plan.command,
+        "dataset": dataset.name,
+        **plan.summary_fields(),
+        "n_grid_points": len(plan.points),
+        "trial_status_counts": status_counts(finished.values()),
+        **outcome,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 def _examination(plan: Strategy, run: RunFolder, config: Config, dataset: Dataset,
@@ -306,16 +315,8 @@ def _examination(plan: Strategy, run: RunFolder, config: Config, dataset: Datase
     if figures is not None:
         figures.draw(run, "selection", None)
         figures.wait()
-    summary = {
-        "run_id": run.run_id,
-        "command": plan.command,
-        "dataset": dataset.name,
-        **plan.summary_fields(),
-        "n_grid_points": len(plan.points),
-        "trial_status_counts": status_counts(finished.values()),
-        "readings": plan.readings(rows),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    summary = _summary(plan, run, dataset, finished, started,
+                       {"readings": plan.readings(rows)})
     run.write_summary(summary)
     info = run.update_run_info(status="finished", seconds=summary["seconds"])
     return StudyResult(run, info, config.values, {}, summary, rows, plan.splits_per_grid_point,

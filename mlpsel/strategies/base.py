@@ -14,6 +14,7 @@ from mlpsel.data import Dataset
 from mlpsel.executor import Task
 from mlpsel.results import choose_best
 from mlpsel.search import GridPoint, grid_points
+from mlpsel.splits import StratifiedKFold, splits_from_assignment
 from mlpsel.store import RunFolder, TaskId
 
 if TYPE_CHECKING:
@@ -127,6 +128,20 @@ class Strategy:
 
     def _best_position(self, rows: list[dict[str, Any]]) -> int:
         return choose_best(rows, self.metric)
+
+    def _kfold(self, dataset: Dataset) -> list[tuple[int, int, Any, Any]]:
+        """Set up ``cv.folds`` × ``cv.repeats`` stratified folds of the training set:
+        :attr:`folds`, :attr:`repeats`, :attr:`splits_per_grid_point`, :attr:`labels` (N,) and
+        :attr:`assignment` (repeats, N); return ``(repeat, fold, train_index,
+        validation_index)`` of every split."""
+        cv = self.config["cv"]
+        self.folds, self.repeats, self.stratify = cv["folds"], cv["repeats"], cv["stratify"]
+        self.splits_per_grid_point = self.folds * self.repeats
+        splitter = StratifiedKFold(self.folds, n_repeats=self.repeats, stratify=self.stratify,
+                                   seed=self.config["seed"])
+        self.labels = dataset.strata  # (N,) the labels; zeros for regression
+        self.assignment = splitter.fold_assignment(dataset.strata)  # (repeats, N)
+        return list(splits_from_assignment(self.assignment))
 
     def complexity(self) -> list[float]:
         """How complex each grid point is, for the one-SE rule: its trainable parameters

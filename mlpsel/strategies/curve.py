@@ -17,7 +17,7 @@ from mlpsel.data import Dataset
 from mlpsel.errors import ConfigError
 from mlpsel.executor import Task
 from mlpsel.results import learning_curve_rows
-from mlpsel.splits import StratifiedKFold, nested_subsets, splits_from_assignment
+from mlpsel.splits import nested_subsets
 from mlpsel.stats import read_learning_curve
 from mlpsel.store import LEARNING_CURVE_TABLE, RunFolder, TaskId
 from mlpsel.strategies.base import Choice, Results, Strategy
@@ -44,15 +44,8 @@ class LearningCurve(Strategy):
 
     def __init__(self, config: Config, dataset: Dataset) -> None:
         super().__init__(config, dataset)
-        cv = config["cv"]
-        self.folds, self.repeats = cv["folds"], cv["repeats"]
-        self.splits_per_grid_point = self.folds * self.repeats
-        splitter = StratifiedKFold(self.folds, n_repeats=self.repeats, stratify=cv["stratify"],
-                                   seed=config["seed"])
-        self.labels = dataset.strata  # (N,) the labels; zeros for regression
+        splits = self._kfold(dataset)
         self.regression = dataset.is_regression
-        self.assignment = splitter.fold_assignment(dataset.strata)  # (repeats, N)
-        splits = list(splits_from_assignment(self.assignment))
         smallest_part = min(len(train_index) for _, _, train_index, _ in splits)
         self.sizes = resolve_sizes(config["curve.train_sizes"], smallest_part)
         self.tasks = []

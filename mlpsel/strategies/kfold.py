@@ -16,7 +16,6 @@ from mlpsel.config import Config
 from mlpsel.data import Dataset
 from mlpsel.executor import Task
 from mlpsel.results import choose_one_se, cv_results_frame, grid_point_rows, task_frame
-from mlpsel.splits import StratifiedKFold, splits_from_assignment
 from mlpsel.store import CV_RESULTS_TABLE, TRIALS_TABLE, RunFolder, TaskId
 from mlpsel.strategies.base import Choice, Results, Strategy
 
@@ -39,14 +38,7 @@ class KFold(Strategy):
 
     def __init__(self, config: Config, dataset: Dataset) -> None:
         super().__init__(config, dataset)
-        cv = config["cv"]
-        self.folds, self.repeats, self.stratify = cv["folds"], cv["repeats"], cv["stratify"]
-        self.splits_per_grid_point = self.folds * self.repeats
-        splitter = StratifiedKFold(self.folds, n_repeats=self.repeats, stratify=self.stratify,
-                                   seed=config["seed"])
-        self.labels = dataset.strata  # (N,) the labels; zeros for regression
-        self.assignment = splitter.fold_assignment(dataset.strata)  # (repeats, N)
-        splits = list(splits_from_assignment(self.assignment))
+        splits = self._kfold(dataset)
         self.tasks_by_point = {
             point.grid_point_id: [Task(TaskId(point.grid_point_id, repeat, fold), point,
                                        train_index, validation_index)
