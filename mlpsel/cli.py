@@ -370,6 +370,10 @@ def cv(
     repeats: Annotated[int | None, typer.Option("--repeats", min=1, help="Repeated k-fold with "
                                                 "a new shuffle each repeat [default: cv.repeats, "
                                                 "1].", show_default=False)] = None,
+    outer_folds: Annotated[int | None, typer.Option(
+        "--outer-folds", min=2, help="Nested CV: K outer folds, each choosing by the inner "
+        "k-fold and scoring its choice on the outer fold (nested_results.csv) [default: "
+        "cv.outer_folds, 0: off].", show_default=False)] = None,
     set_values: SetOption = None,
     data_dir: DataDirOption = None,
     runs_dir: RunsDirOption = Path("runs"),
@@ -384,12 +388,14 @@ def cv(
     scheduler_file: SchedulerFileOption = None,
 ) -> None:
     """k-fold cross-validation: choose on the mean over folds, refit on all training data,
-    test once."""
+    test once (with --outer-folds: nested CV says how far to trust the choice)."""
     extra = []
     if folds is not None:
         extra.append(f"cv.folds={folds}")
     if repeats is not None:
         extra.append(f"cv.repeats={repeats}")
+    if outer_folds is not None:
+        extra.append(f"cv.outer_folds={outer_folds}")
     _select("cv", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
                                      blas_threads, resume, smoke, fail_under or [], quiet,
                                      executor, address, scheduler_file), extra)

@@ -27,7 +27,8 @@ from __future__ import annotations
 import copy
 import difflib
 import math
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -64,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
         "folds": 5,
         "repeats": 1,
         "stratify": True,
+        # nested CV (``mlpsel cv --outer-folds K``): K >= 2 outer folds around the inner
+        # k-fold; 0 is off
+        "outer_folds": 0,
     },
     "curve": {
         # ``mlpsel curve``: training-set sizes, fractions (0 < f <= 1.0) of each fold's
@@ -112,6 +116,19 @@ DEFAULTS: dict[str, Any] = {
 SELECTION_METRICS = {f"validation_{name}": SCORES[name].higher_is_better
                      for name in VALIDATION_SCORES}
 SELECTION_RULES = ("best", "one_se")
+
+# ``search: {strategy: ..., space: {...}, ...}``: how the space is searched. A plain mapping of
+# dotted keys to lists is the grid.
+SEARCH_STRATEGIES = ("grid", "random", "halving")
+SEARCH_SETTINGS: dict[str, Any] = {"strategy": "grid", "trials": None, "seed": None,
+                                   "factor": 3, "min_epochs": 1}
+# which settings each strategy keeps in the resolved config
+STRATEGY_SETTINGS = {"grid": (), "random": ("trials", "seed"),
+                     "halving": ("factor", "min_epochs", "trials", "seed")}
+DISTRIBUTIONS = ("choice", "uniform", "loguniform", "int", "intloguniform")
+"""A space entry is a list (every value, or a uniform choice in random search) or one of
+``{choice: [...]}``, ``{uniform: [low, high]}``, ``{loguniform: [low, high]}`` (floats),
+``{int: [low, high]}``, ``{intloguniform: [low, high]}`` (whole numbers, both ends included)."""
 ALIASES = {"training.lr": "training.learning_rate", "model.hidden": "model.hidden_layers"}
 
 
@@ -149,11 +166,55 @@ class Config:
         return self.values["name"]
 
     @property
-    def search(self) -> dict[str, list[Any]]:
-        return self.values["search"]
+    def search(self) -> dict[str, Any]:
+        """The search space: dotted key → a list of values, or a distribution (random
+        search)."""
+        return search_space(self.values)
+
+    @property
+    def search_settings(self) -> dict[str, Any]:
+        """How the space is searched: ``strategy`` (grid, random, halving), ``trials``,
+        ``seed`` (random; ``None``: the config's seed), ``factor``, ``min_epochs``
+        (halving)."""
+        return search_settings(self.values)
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.values, sort_keys=False, default_flow_style=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The search section
+
+
+def is_structured_search(search: Mapping[str, Any]) -> bool:
+    """True for ``{strategy: ..., space: {...}}``; False for a plain grid of dotted keys."""
+    return any(isinstance(key, str) and "." not in key for key in search)
+
+
+def search_space(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The space of a resolved config's ``search`` section (either form)."""
+    search = values.get("search") or {}
+    return dict(search.get("space") or {}) if is_structured_search(search) else dict(search)
+
+
+def search_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The strategy and its settings of a resolved config's ``search`` section."""
+    search = values.get("search") or {}
+    settings = dict(SEARCH_SETTINGS)
+    if is_structured_search(search):
+        settings.update({key: value for key, value in search.items() if key != "space"})
+    return settings
+
+
+def flatten_search(search: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``search`` section as dotted keys: ``search.<key>`` → its list of a grid, or
+    ``search.strategy``, ``search.trials``... and ``search.space.<key>`` of the long form."""
+    if not is_structured_search(search):
+        return {f"search.{key}": value for key, value in search.items()}
+    flat = {f"search.{key}": value for key, value in search.items() if key != "space"}
+    flat.update({f"search.space.{key}": value
+                 for key, value in (search.get("space") or {}).items()})
+    return flat
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,10 +280,28 @@ def _line_map(node: yaml.Node, prefix: str = "") -> dict[str, int]:
     return lines
 
 
+class ConfigLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading every number a person writes as one: YAML 1.1 (PyYAML's)
+    takes ``1e-3`` and ``1e308`` for text; YAML 1.2 and this loader read them as floats. A
+    quoted ``'0.1'`` stays text."""
+
+
+ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+                  |[-+]?\.[0-9_]+[eE][-+]?[0-9]+)$""", re.X),
+    list("-+0123456789."))
+
+
+def parse_yaml(text: str) -> Any:
+    """A YAML document read with :class:`ConfigLoader` (safe: plain data only)."""
+    return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _read_yaml(text: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=ConfigLoader)
+        data = parse_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -299,6 +378,10 @@ def config_from_mapping(
     executor = _executor_settings(data.pop("executor", None), file=file, lines=lines)
     _merge(values, data, DEFAULTS, prefix="", file=file, lines=lines)
     overridden = {_apply_override(values, override) for override in overrides}
+    if any(key.startswith("search.") for key in overridden):
+        values["search"] = _check_search_section(values["search"], file="--set", lines={})
+        if is_structured_search(values["search"]):
+            overridden |= {f"search.space.{key.removeprefix('search.')}" for key in overridden}
     _validate(values, file=file, lines=lines, overridden=overridden)
     return Config(values=values, source=file, lines=lines, executor=executor)
 
@@ -352,9 +435,10 @@ def _merge(values: dict, data: Mapping, defaults: Mapping, *, prefix: str, file:
             if not isinstance(value, dict):
                 raise ConfigError(
                     "search is a mapping of dotted keys to lists of values, e.g. "
-                    "'training.learning_rate: [0.05, 0.1]'", file=file, key=dotted, line=line,
+                    "'training.learning_rate: [0.05, 0.1]', or {strategy: random, trials: 20, "
+                    "space: {...}}", file=file, key=dotted, line=line,
                 )
-            values["search"] = _check_search(value, file=file, lines=lines)
+            values["search"] = _check_search_section(value, file=file, lines=lines)
         elif isinstance(default, dict):
             if not isinstance(value, dict):
                 raise ConfigError(
@@ -366,26 +450,155 @@ def _merge(values: dict, data: Mapping, defaults: Mapping, *, prefix: str, file:
             values[key] = _check_type(dotted, value, file=file, line=line)
 
 
-def _check_search(search: Mapping, *, file: str, lines: Mapping[str, int]) -> dict[str, list]:
-    checked: dict[str, list] = {}
+def _check_search_section(section: Mapping, *, file: str,
+                          lines: Mapping[str, int]) -> dict[str, Any]:
+    """The ``search`` section resolved: a grid as the plain mapping of its lists; random search
+    and halving as ``{strategy, <its settings>, space}``."""
+    if not is_structured_search(section):
+        return _check_search(section, file=file, lines=lines, prefix="search",
+                             distributions=False)
+    settings = dict(SEARCH_SETTINGS)
+    for key, value in section.items():
+        dotted = f"search.{key}"
+        line = lines.get(dotted)
+        if key == "space":
+            continue
+        if not isinstance(key, str) or key not in SEARCH_SETTINGS:
+            if isinstance(key, str) and "." in key:
+                message = (f"with search.strategy, the settings to search go under search.space "
+                           f"(search.space.{key})")
+            else:
+                message = ("unknown search setting; valid: space, "
+                           + ", ".join(SEARCH_SETTINGS))
+            raise ConfigError(message, file=file, key=dotted, line=line)
+        settings[key] = _check_search_setting(key, value, file=file, line=line)
+    space = section.get("space")
+    if space is None:
+        space = {}
+    if not isinstance(space, dict):
+        raise ConfigError("expected a mapping of dotted keys to lists or distributions, e.g. "
+                          "'training.learning_rate: {loguniform: [0.01, 0.3]}'", file=file,
+                          key="search.space", line=lines.get("search.space"))
+    strategy = settings["strategy"]
+    space = _check_search(space, file=file, lines=lines, prefix="search.space",
+                          distributions=strategy != "grid")
+    if strategy == "grid":
+        return space
+    if strategy == "random" and settings["trials"] is None:
+        raise ConfigError("random search needs the number of trials, e.g. trials: 20", file=file,
+                          key="search.trials", line=lines.get("search.strategy"))
+    if strategy == "halving" and settings["trials"] is None and any(
+            isinstance(candidates, dict) for candidates in space.values()):
+        raise ConfigError("halving over distributions needs trials: N (the candidates to "
+                          "sample), or lists only (the whole grid)", file=file,
+                          key="search.trials", line=lines.get("search.strategy"))
+    return {"strategy": strategy,
+            **{key: settings[key] for key in STRATEGY_SETTINGS[strategy]}, "space": space}
+
+
+def _check_search_setting(key: str, value: Any, *, file: str, line: int | None) -> Any:
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"expected {expected}, got {_shown(value)}", file=file,
+                           key=f"search.{key}", line=line)
+
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if key == "strategy":
+        if value not in SEARCH_STRATEGIES:
+            raise fail(f"one of {', '.join(SEARCH_STRATEGIES)}")
+        return value
+    if key == "seed":
+        if value is not None and not whole:
+            raise fail("a whole number (or null: the config's seed)")
+        return value
+    if key == "trials" and value is None:
+        return value
+    minimum = {"trials": 1, "factor": 2, "min_epochs": 1}[key]
+    if not whole or value < minimum:
+        raise fail(f"a whole number of at least {minimum}")
+    return value
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _check_search(search: Mapping, *, file: str, lines: Mapping[str, int], prefix: str,
+                  distributions: bool) -> dict[str, Any]:
+    checked: dict[str, Any] = {}
     for key, candidates in search.items():
-        line = lines.get(f"search.{key}")
+        line = lines.get(f"{prefix}.{key}")
         key = ALIASES.get(str(key), str(key))
+        shown_key = f"{prefix}.{key}"
         if key not in SEARCHABLE_KEYS:
             raise ConfigError(
                 f"not a searchable setting; {_did_you_mean(key, SEARCHABLE_KEYS)}", file=file,
-                key=f"search.{key}", line=line,
+                key=shown_key, line=line,
             )
+        if isinstance(candidates, dict):
+            if not distributions:
+                raise ConfigError(
+                    "a grid takes a list of values; a distribution such as "
+                    f"{_shown(candidates)} needs search.strategy: random (or halving with "
+                    "trials)", file=file, key=shown_key, line=line)
+            distribution = _check_distribution(key, candidates, file=file, line=line,
+                                               shown_key=shown_key)
+            if "choice" not in distribution:
+                checked[key] = distribution
+                continue
+            candidates = distribution["choice"]
         if not isinstance(candidates, list) or not candidates:
             raise ConfigError(
-                "a search entry is a non-empty list of values, e.g. [0.05, 0.1]", file=file,
-                key=f"search.{key}", line=line,
+                "a search entry is a non-empty list of values, e.g. [0.05, 0.1]"
+                + (", or a distribution such as {loguniform: [0.01, 0.3]}" if distributions
+                   else ""), file=file, key=shown_key, line=line,
             )
         checked[key] = [
-            _check_type(key, candidate, file=file, line=line, shown_key=f"search.{key}")
+            _check_type(key, candidate, file=file, line=line, shown_key=shown_key)
             for candidate in candidates
         ]
     return checked
+
+
+def _check_distribution(key: str, spec: Mapping[Any, Any], *, file: str, line: int | None,
+                        shown_key: str) -> dict[str, Any]:
+    """``{name: arguments}`` checked: a known distribution, of a type the setting takes, with
+    bounds ``[low, high]`` in order (a log range above zero)."""
+    def fail(message: str) -> ConfigError:
+        return ConfigError(message, file=file, key=shown_key, line=line)
+
+    if len(spec) != 1 or next(iter(spec)) not in DISTRIBUTIONS:
+        raise fail(f"a distribution is one of {', '.join(DISTRIBUTIONS)} with its arguments, "
+                   f"e.g. {{loguniform: [0.01, 0.3]}}; got {_shown(spec)}")
+    name, arguments = next(iter(spec.items()))
+    if name == "choice":
+        return {"choice": arguments}
+    default = get_dotted(DEFAULTS, key)
+    takes_floats = isinstance(default, float)
+    takes_ints = key == "model.hidden_layers" or (isinstance(default, int)
+                                                  and not isinstance(default, bool))
+    if name in ("uniform", "loguniform") and not takes_floats:
+        raise fail(f"{name} draws real numbers; {key} takes "
+                   + ("whole numbers: use int or intloguniform" if takes_ints
+                      else "values from a list: use choice"))
+    if name in ("int", "intloguniform") and not takes_ints:
+        raise fail(f"{name} draws whole numbers; {key} takes "
+                   + ("real numbers: use uniform or loguniform" if takes_floats
+                      else "values from a list: use choice"))
+    kind = int if name.startswith("int") else (int, float)
+    if (not isinstance(arguments, list) or len(arguments) != 2
+            or not all(isinstance(v, kind) and not isinstance(v, bool) for v in arguments)):
+        raise fail(f"{name} takes [low, high], two {'whole ' if kind is int else ''}numbers; "
+                   f"got {_shown(arguments)}")
+    low, high = arguments
+    if name.startswith("int") and not low <= high or not name.startswith("int") and \
+            not low < high:
+        raise fail(f"{name} needs low {'<=' if name.startswith('int') else '<'} high; "
+                   f"got [{low}, {high}]")
+    if name in ("loguniform", "intloguniform") and not low > 0:
+        raise fail(f"a log range needs 0 < low; got [{low}, {high}]")
+    return {name: [float(low), float(high)] if takes_floats else [int(low), int(high)]}
 
 
 def _check_type(dotted: str, value: Any, *, file: str, line: int | None,
@@ -459,14 +672,21 @@ def _apply_override(values: dict[str, Any], override: str) -> str:
     dotted, raw = override.split("=", 1)
     dotted = ALIASES.get(dotted.strip(), dotted.strip())
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = parse_yaml(raw) if raw.strip() else None
     except yaml.YAMLError:
         raise ConfigError(f"cannot read the value {raw!r}", file=file, key=dotted) from None
     if dotted.startswith("search."):
-        search_key = ALIASES.get(dotted[len("search."):], dotted[len("search."):])
-        if not isinstance(value, list):
-            value = [value]
-        values["search"].update(_check_search({search_key: value}, file=file, lines={}))
+        # the section in its long form, changed, and resolved again
+        # (left unresolved: config_from_mapping resolves it once every override is applied)
+        section: dict[str, Any] = {**search_settings(values), "space": search_space(values)}
+        rest = dotted[len("search."):]
+        if "." not in rest:
+            section[rest] = value
+            values["search"] = section
+            return dotted
+        search_key = ALIASES.get(rest.removeprefix("space."), rest.removeprefix("space."))
+        section["space"][search_key] = value if isinstance(value, (list, dict)) else [value]
+        values["search"] = section
         return f"search.{search_key}"
     if dotted == "dataset" and isinstance(value, str):
         dotted = "dataset.name"
@@ -501,7 +721,7 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
         check(dotted, get_dotted(values, dotted))
     dataset = values["dataset"]
     if dataset["name"] == "synthetic":
-        if values["model"]["output"] != "identity" or "model.output" in values["search"]:
+        if values["model"]["output"] != "identity" or "model.output" in search_space(values):
             raise fail("model.output", "synthetic data is regression: use output: identity "
                        "(squared error)")
         if values["selection"]["metric"] != "validation_loss":
@@ -515,9 +735,42 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
     if dataset["path"] is not None and not Path(dataset["path"]).expanduser().is_dir():
         raise fail("dataset.path", f"no such folder '{dataset['path']}'; give a folder holding "
                    "the four IDX files (train-images-idx3-ubyte[.gz], ...)")
-    for dotted, candidates in values["search"].items():
+    structured = is_structured_search(values["search"])
+    for dotted, candidates in search_space(values).items():
+        shown = f"space.{dotted}" if structured else dotted
+        if isinstance(candidates, dict):  # a distribution: both ends must be possible values
+            (name, (low, high)), = candidates.items()
+            for end in (low, high):
+                problem = value_problem(dotted, [end] if dotted == "model.hidden_layers" else end)
+                if problem:
+                    raise fail(shown, f"{name} [{low}, {high}]: {problem}", in_search=True)
+            continue
         for candidate in candidates:
-            check(dotted, candidate, in_search=True)
+            problem = value_problem(dotted, candidate)
+            if problem:
+                raise fail(shown, problem, in_search=True)
+    settings = search_settings(values)
+    if settings["strategy"] == "halving":
+        _validate_halving(values, settings, fail)
+
+
+def _validate_halving(values: dict[str, Any], settings: Mapping[str, Any],
+                      fail: Callable[..., ConfigError]) -> None:
+    """Successive halving trains every candidate in rounds of growing epochs, continuing the
+    survivors: the budget is ``training.epochs``, and nothing may restore an earlier epoch."""
+    space = search_space(values)
+    for key in ("training.epochs", "training.early_stopping_patience"):
+        if key in space:
+            raise fail(f"space.{key}", "successive halving sets the epochs itself (rounds of "
+                       f"min_epochs × factor^i up to training.epochs): do not search {key}",
+                       in_search=True)
+    if values["training"]["early_stopping_patience"] > 0:
+        raise fail("training.early_stopping_patience", "successive halving continues its "
+                   "survivors' trainings, which early stopping would cut back to an earlier "
+                   "epoch: set it to 0")
+    if settings["min_epochs"] > values["training"]["epochs"]:
+        raise fail("search.min_epochs", f"the first round's budget ({settings['min_epochs']} "
+                   f"epochs) is above training.epochs ({values['training']['epochs']})")
 
 
 def value_problem(dotted: str, value: Any) -> str | None:
@@ -528,6 +781,8 @@ def value_problem(dotted: str, value: Any) -> str | None:
         return f"must be at least 1, got {value}"
     if dotted == "cv.folds" and value < 2:
         return f"k-fold needs at least 2 folds, got {value}"
+    if dotted == "cv.outer_folds" and (value < 0 or value == 1):
+        return f"nested CV needs at least 2 outer folds (0 is off), got {value}"
     if dotted == "selection.rule" and value not in SELECTION_RULES:
         return f"unknown rule '{value}'; valid: {', '.join(SELECTION_RULES)}"
     if dotted == "selection.simplest_by" and value is not None and \
@@ -609,17 +864,30 @@ def smoke_config(config: Config) -> Config:
         values["split"]["validation"] = 0.2
     values["training"]["epochs"] = 1
     values["cv"]["folds"], values["cv"]["repeats"] = 2, 1
+    if values["cv"]["outer_folds"]:
+        values["cv"]["outer_folds"] = 2
     values["biasvar"]["rounds"] = min(values["biasvar"]["rounds"], SMOKE_BIASVAR_ROUNDS)
     values["biasvar"]["train_size"] = min(values["biasvar"]["train_size"],
                                           SMOKE_BIASVAR_TRAIN_SIZE)
+    space = search_space(values)
     kept_two = False
-    for key in sorted(values["search"]):
-        candidates = values["search"][key]
+    for key in sorted(space):
+        candidates = space[key]
+        if isinstance(candidates, dict):  # a distribution: trials are cut below
+            continue
         if len(candidates) > 1 and not kept_two:
-            values["search"][key] = candidates[:2]
+            space[key] = candidates[:2]
             kept_two = True
         else:
-            values["search"][key] = candidates[:1]
+            space[key] = candidates[:1]
+    if is_structured_search(values["search"]):
+        values["search"]["space"] = space
+        if values["search"].get("trials") is not None:
+            values["search"]["trials"] = min(values["search"]["trials"], 2)
+        if "min_epochs" in values["search"]:
+            values["search"]["min_epochs"] = 1
+    else:
+        values["search"] = space
     values["name"] = f"{values['name']}-smoke"
     return Config(values=values, source=config.source, lines=config.lines,
                   executor=dict(config.executor))

@@ -114,9 +114,12 @@ class WorkerData(_WorkerPlugin):
         self.dataset = dataset
 
 
-def run_on_worker(task: Task, blas_threads: int) -> dict[str, Any]:
-    """The Dask task: train one trial on this worker's copy of the data; return what the client
-    stores (the result, the history, the model's arrays when kept, the worker's address)."""
+def run_on_worker(task: Task, blas_threads: int,
+                  start: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """The Dask task: train one trial on this worker's copy of the data (continuing the
+    checkpoint ``start`` when the task continues one); return what the client stores (the
+    result, the history, the model's arrays and the checkpoint when kept, the worker's
+    address)."""
     from distributed import get_worker
     from threadpoolctl import threadpool_limits
 
@@ -127,14 +130,16 @@ def run_on_worker(task: Task, blas_threads: int) -> dict[str, Any]:
     with threadpool_limits(task.blas_threads or blas_threads):
         outcome = run_trial(task.spec, plugin.dataset, task.train_index,
                             task.validation_index, epochs=task.epochs,
-                            score_train=task.score_train)
+                            score_train=task.score_train, start=start,
+                            keep_checkpoint=task.keep_checkpoint)
     result = {**task.result_fields(), "status": outcome.status, "error": outcome.error,
               **outcome.scores}
     model = (outcome.network.to_arrays()
              if task.save_model and outcome.network is not None else None)
     predictions = outcome.validation_predictions if task.keep_predictions else None
     return {"result": result, "history": outcome.history, "model": model,
-            "predictions": predictions, "worker": worker.address}
+            "predictions": predictions, "checkpoint": outcome.checkpoint,
+            "worker": worker.address}
 
 
 @dataclass
@@ -257,7 +262,10 @@ class DaskExecutor:
             return {task.task_id: results[task.task_id] for task in tasks}
         self._register_data(dataset)
         client = self.cluster.client
+        # a continued task carries its checkpoint: only the client reads the run folder
         futures = {client.submit(self.trial_function, task, self.blas_threads,
+                                 start=run.read_checkpoint(task.continue_from)
+                                 if task.continue_from is not None else None,
                                  key=f"mlpsel-{self.identity}-{task.task_id}", pure=False): task
                    for task in pending}
         by_key = {future.key: task for future, task in futures.items()}
@@ -300,7 +308,7 @@ class DaskExecutor:
             network = MLP.from_arrays(payload["model"]) if payload["model"] else None
             result = payload["result"]
             run.write_task(task.id, result, payload["history"], HISTORY_COLUMNS, network,
-                           payload.get("predictions"))
+                           payload.get("predictions"), payload.get("checkpoint"))
         emit(TaskFinished(task.task_id, result, refit=task.id.refit))
         return result
 

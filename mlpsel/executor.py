@@ -71,6 +71,13 @@ class Task:
         round has its own.
     keep_predictions : bool
         Store the predicted class of every validation row (``predictions.npy``).
+    continue_from : TaskId or None
+        A finished task of the same grid point and rows, fewer epochs, whose stored checkpoint
+        this task continues (successive halving); its training then runs on to ``epochs``.
+    keep_checkpoint : bool
+        Store where the training stopped (``checkpoint.npz``), for a task to continue it.
+    iteration : int or None
+        Successive halving's round (``iter`` in the results).
     """
 
     id: TaskId
@@ -83,6 +90,9 @@ class Task:
     score_train: bool = False
     seed: int | None = None
     keep_predictions: bool = False
+    continue_from: TaskId | None = None
+    keep_checkpoint: bool = False
+    iteration: int | None = None
 
     @property
     def task_id(self) -> str:
@@ -108,6 +118,11 @@ class Task:
         if self.id.round is not None:
             fields["round"] = self.id.round
             fields["seed"] = self.spec.seed
+        if self.id.outer is not None:
+            fields["outer_fold"] = self.id.outer
+        if self.iteration is not None:
+            fields["iter"] = self.iteration
+            fields["n_resources"] = self.total_epochs
         return fields
 
 
@@ -126,10 +141,11 @@ def execute_task(task: Task, dataset: Dataset, run: RunFolder,
         emit(EpochFinished(task.task_id, record.epoch, task.total_epochs, record.train_loss,
                            record.validation_accuracy))
 
+    start = run.read_checkpoint(task.continue_from) if task.continue_from is not None else None
     outcome = run_trial(
         task.spec, dataset, task.train_index, task.validation_index,
         epochs=task.epochs, should_stop=should_stop, on_epoch=on_epoch,
-        score_train=task.score_train,
+        score_train=task.score_train, start=start, keep_checkpoint=task.keep_checkpoint,
     )
     if outcome.status == "interrupted":
         return None
@@ -137,7 +153,8 @@ def execute_task(task: Task, dataset: Dataset, run: RunFolder,
               **outcome.scores}
     run.write_task(task.id, result, outcome.history, HISTORY_COLUMNS,
                    outcome.network if task.save_model else None,
-                   outcome.validation_predictions if task.keep_predictions else None)
+                   outcome.validation_predictions if task.keep_predictions else None,
+                   outcome.checkpoint)
     emit(TaskFinished(task.task_id, result, refit=task.id.refit))
     return result
 
@@ -280,10 +297,12 @@ def _run_in_processes(tasks: Sequence[Task], dataset: Dataset, run: RunFolder, j
 
 
 def estimated_cost(task: Task) -> float:
-    """Multiply-adds of the trial's training, up to a constant: weights × images × epochs."""
+    """Multiply-adds of the trial's training, up to a constant: weights × images × epochs (a
+    continued task: the epochs beyond its checkpoint)."""
     widths = [784, *task.grid_point.spec.model.hidden_layers, 10]  # only the order matters
     weights = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
-    return float(weights * len(task.train_index) * task.total_epochs)
+    done = task.continue_from.epochs or 0 if task.continue_from is not None else 0
+    return float(weights * len(task.train_index) * (task.total_epochs - done))
 
 
 def _collect(future: Future, task: Task, run: RunFolder,

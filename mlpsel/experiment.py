@@ -12,9 +12,10 @@ columns (see :mod:`mlpsel.nn`).
 
 from __future__ import annotations
 
+import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from mlpsel.config import Config
 from mlpsel.data import Dataset, load_dataset
 from mlpsel.errors import DivergedError
 from mlpsel.events import DownloadProgress, EventHandler, ignore
-from mlpsel.nn import MLP, EpochRecord, fit, make_optimizer
+from mlpsel.nn import MLP, EpochRecord, TrainingState, fit, make_optimizer
 from mlpsel.search import TrainingSpec, TrialSpec
 from mlpsel.splits import holdout_split
 from mlpsel.stats import wilson_interval
@@ -113,6 +114,9 @@ class TrialOutcome:
         The trained network (the best epoch's weights when early stopping is on).
     validation_predictions : ndarray of int, shape (n_validation,), or None
         The network's predicted class of every validation row.
+    checkpoint : dict of ndarray, or None
+        Where the training stopped (:func:`checkpoint_arrays`), when asked for: what a
+        continued trial starts from.
     """
 
     status: str
@@ -121,6 +125,21 @@ class TrialOutcome:
     scores: dict[str, Any] = field(default_factory=dict)
     network: MLP | None = None
     validation_predictions: np.ndarray | None = None
+    checkpoint: dict[str, np.ndarray] | None = None
+
+
+def checkpoint_arrays(state: TrainingState, history: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """A trial's checkpoint: :meth:`TrainingState.to_arrays` and ``history`` (its epochs so far,
+    a JSON string), so that a continued trial reports its whole history."""
+    return {**state.to_arrays(), "history": np.array(json.dumps(history))}
+
+
+def restore_checkpoint(arrays: Mapping[str, np.ndarray],
+                       training: TrainingSpec) -> tuple[TrainingState, list[dict[str, Any]]]:
+    """The training state and history :func:`checkpoint_arrays` stored, with an optimizer built
+    from ``training`` taking the stored optimizer state."""
+    state = TrainingState.from_arrays(arrays, build_optimizer(training))
+    return state, json.loads(str(arrays["history"][()]))
 
 
 def run_trial(
@@ -133,6 +152,8 @@ def run_trial(
     on_epoch: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     score_train: bool = False,
+    start: Mapping[str, np.ndarray] | None = None,
+    keep_checkpoint: bool = False,
 ) -> TrialOutcome:
     """Train one network on ``train_index`` and score it on ``validation_index``.
 
@@ -150,6 +171,13 @@ def run_trial(
     score_train : bool
         Also score the trained network on the rows it was trained on (``train_error``, 1 −
         accuracy; a learning curve's training error).
+    start : dict of ndarray, optional
+        A checkpoint (:func:`checkpoint_arrays`) of the same spec, trained on the same rows for
+        fewer epochs: the training continues from it to ``epochs``, bit for bit as if it had
+        never stopped (successive halving's survivors). ``fit_seconds`` and
+        ``epochs_trained`` count this part only.
+    keep_checkpoint : bool
+        Return the checkpoint of the finished training in the outcome.
 
     Returns
     -------
@@ -169,13 +197,21 @@ def run_trial(
         if on_epoch is not None:
             on_epoch(record)
 
+    total_epochs = epochs or training.epochs
+    initial_epoch = 0
     try:
-        network = build_network(spec, dataset.n_features, dataset.n_outputs)
+        if start is not None:
+            state, history_rows = restore_checkpoint(start, training)
+            network, optimizer, rng = state.network, state.optimizer, state.rng
+            initial_epoch = state.epochs_done
+        else:
+            network = build_network(spec, dataset.n_features, dataset.n_outputs)
+            optimizer = build_optimizer(training)
+            rng = np.random.default_rng([spec.seed, 2])
         history = fit(
-            network, build_optimizer(training), dataset.train_images, dataset.train_labels,
-            rows=train_index,
-            epochs=epochs or training.epochs, batch_size=training.batch_size,
-            rng=np.random.default_rng([spec.seed, 2]),
+            network, optimizer, dataset.train_images, dataset.train_labels,
+            rows=train_index, initial_epoch=initial_epoch,
+            epochs=total_epochs, batch_size=training.batch_size, rng=rng,
             X_validation=dataset.train_images if has_validation else None,
             y_validation=dataset.train_labels if has_validation else None,
             validation_rows=validation_index,
@@ -200,6 +236,23 @@ def run_trial(
         "epochs_run": len(history_rows),
         "fit_seconds": fit_seconds,
     }
+    if start is not None:
+        scores["epochs_trained"] = len(history_rows) - initial_epoch
+    outcome = _scored(network, dataset, train_index, validation_index, scores, history_rows,
+                      score_train, best_row.get("validation_loss"))
+    if keep_checkpoint and outcome.status == "ok":
+        outcome.checkpoint = checkpoint_arrays(
+            TrainingState(network, optimizer, rng, len(history_rows)), history_rows)
+    return outcome
+
+
+def _scored(network: MLP, dataset: Dataset, train_index: np.ndarray,
+            validation_index: np.ndarray | None, scores: dict[str, Any],
+            history_rows: list[dict[str, Any]], score_train: bool,
+            validation_loss: float | None) -> TrialOutcome:
+    """The outcome of a trained network: its scores on the validation rows (and its own
+    training rows when ``score_train``); ``validation_loss`` is the best epoch's."""
+    has_validation = validation_index is not None
     if dataset.is_regression:
         return _regression_scores(network, dataset, train_index, validation_index, scores,
                                   history_rows, score_train)
@@ -214,7 +267,7 @@ def run_trial(
         _, _, f1, _ = metrics.precision_recall_f1(confusion)
         scores.update(
             validation_accuracy=metrics.accuracy_score(validation_labels, predictions),
-            validation_loss=best_row.get("validation_loss"),
+            validation_loss=validation_loss,
             validation_macro_f1=float(np.mean(f1)),
         )
         if not math.isfinite(scores["validation_loss"]):

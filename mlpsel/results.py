@@ -101,6 +101,37 @@ def grid_point_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int, fold
     return rows
 
 
+def halving_rows(results: Iterable[Mapping[str, Any]], *, n_splits: int, folds: int = 1,
+                 metric: str = "validation_accuracy",
+                 split_sizes: tuple[int, int] | None = None) -> list[dict[str, Any]]:
+    """Successive halving's table: one row per candidate and round, as scikit-learn's halving
+    search writes ``cv_results_``: :func:`grid_point_rows` of each round's results (ranked and
+    compared within the round), with ``iter`` (the round, from 0) and ``n_resources`` (the
+    epochs every candidate of the round was trained to) first after ``trial_id``; rounds in
+    order, grid order within a round."""
+    by_round: dict[int, list[Mapping[str, Any]]] = {}
+    for result in results:
+        by_round.setdefault(int(result["iter"]), []).append(result)
+    rows = []
+    for iteration in sorted(by_round):
+        budget = by_round[iteration][0]["n_resources"]
+        for row in grid_point_rows(by_round[iteration], n_splits=n_splits, folds=folds,
+                                   metric=metric, split_sizes=split_sizes):
+            rows.append({"trial_id": row.pop("trial_id"), "iter": iteration,
+                         "n_resources": budget, **row})
+    return rows
+
+
+def last_round(rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Positions of the rows of the last round of a halving table (every row without
+    ``iter``)."""
+    rounds = [row.get("iter") for row in rows]
+    if any(value is None for value in rounds):
+        return list(range(len(rows)))
+    last = max(rounds, default=0)
+    return [position for position, value in enumerate(rounds) if value == last]
+
+
 def compare_with_best(rows: list[dict[str, Any]], metric: str, n_splits: int, n_train: int,
                       n_validation: int, alpha: float = 0.05) -> list[dict[str, Any]]:
     """Add ``t_vs_best``, ``p_vs_best``, ``p_vs_best_holm`` and ``tied_with_best`` to every row.
@@ -260,6 +291,8 @@ def holdout_trials_frame(results: Sequence[Mapping[str, Any]],
     for result, row in zip(results, rows, strict=True):
         line: dict[str, Any] = {"trial_id": row["trial_id"]}
         line.update({key: value for key, value in row.items() if key.startswith("param_")})
+        if "iter" in row:  # successive halving: the round and its epochs
+            line.update(iter=row["iter"], n_resources=row["n_resources"])
         for column in (*VALIDATION_METRICS, *TRAIN_METRICS, "best_epoch", "epochs_run",
                        "fit_seconds"):
             line[column] = result.get(column)

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlpsel.atomic import atomic_open, write_text
-from mlpsel.config import Config, leaf_keys
+from mlpsel.config import Config, flatten_search, leaf_keys
 from mlpsel.errors import ConfigError, DataError, RunNotFound
 from mlpsel.nn import MLP
 from mlpsel.search import stable_id
@@ -65,6 +65,7 @@ TRIALS_FOLDER = "trials"
 BEST_FOLDER = "best"
 MODEL_FILE = "model.npz"
 PREDICTIONS_FILE = "predictions.npy"
+CHECKPOINT_FILE = "checkpoint.npz"  # where a halving candidate's training stopped
 HISTORY_FILE = "history.csv"
 RESULT_FILE = "result.json"
 TRIAL_RESULTS = f"{TRIALS_FOLDER}/*/{RESULT_FILE}"  # every stored task result, as a glob
@@ -74,7 +75,9 @@ TRIALS_TABLE = "trials"
 CV_RESULTS_TABLE = "cv_results"
 LEARNING_CURVE_TABLE = "learning_curve"
 BIASVAR_TABLE = "biasvar"
-TABLES = (TRIALS_TABLE, CV_RESULTS_TABLE, LEARNING_CURVE_TABLE, BIASVAR_TABLE)
+NESTED_RESULTS_TABLE = "nested_results"
+TABLES = (TRIALS_TABLE, CV_RESULTS_TABLE, LEARNING_CURVE_TABLE, BIASVAR_TABLE,
+          NESTED_RESULTS_TABLE)
 
 # The figures of a run, by name (see :meth:`RunFolder.figure`).
 LEARNING_CURVES_FIGURE = "learning_curves"
@@ -82,8 +85,9 @@ CONFUSION_MATRIX_FIGURE = "confusion_matrix"
 CV_SPREAD_FIGURE = "cv_spread"
 LEARNING_CURVE_FIGURE = "learning_curve"
 BIASVAR_FIGURE = "biasvar"
+HALVING_FIGURE = "halving"
 FIGURES = (LEARNING_CURVES_FIGURE, CONFUSION_MATRIX_FIGURE, CV_SPREAD_FIGURE,
-           LEARNING_CURVE_FIGURE, BIASVAR_FIGURE)
+           LEARNING_CURVE_FIGURE, BIASVAR_FIGURE, HALVING_FIGURE)
 
 
 def default_runs_dir() -> Path:
@@ -176,8 +180,12 @@ def load_model(path: Path) -> MLP:
 # Task ids
 
 
-_FOLD_TASK = re.compile(r"^(?P<grid_point>.+)-r(?P<repeat>\d+)f(?P<fold>\d+)(?:-n(?P<size>\d+))?$")
-_ROUND_TASK = re.compile(r"^(?P<grid_point>.+)-round(?P<round>\d+)$")
+# A task id is the grid point id and, in this order, the suffixes of the parts it names; no
+# suffix can end a grid point id (``NNN-`` and 8 hex digits): every suffix word has a letter
+# beyond ``a-f``.
+_TASK = re.compile(r"^(?P<grid_point>.+?)(?:-outer(?P<outer>\d+))?"
+                   r"(?:-r(?P<repeat>\d+)f(?P<fold>\d+))?(?:-n(?P<size>\d+))?"
+                   r"(?:-round(?P<round>\d+))?(?:-epochs(?P<epochs>\d+))?$")
 _REFIT_PREFIX = "refit-"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -187,10 +195,11 @@ class TaskId:
     """The name of one task: a grid point, where it was validated (and, in a learning curve, on
     how many training samples), or that it is the refit.
 
-    ``str(task_id)`` is its folder name under ``trials/``: ``<grid point>``,
-    ``<grid point>-r<repeat>f<fold>``, ``<grid point>-r<repeat>f<fold>-n<train size>``,
-    ``<grid point>-round<r>`` (a bias–variance round; no hex id ends so) or
-    ``refit-<grid point>``; :meth:`parse` reads one back.
+    ``str(task_id)`` is its folder name under ``trials/``: the grid point id, then
+    ``-outer<o>`` (nested CV: inside outer fold o), ``-r<repeat>f<fold>`` (a k-fold split),
+    ``-n<train size>`` (a learning curve's size), ``-round<r>`` (a bias–variance round) and
+    ``-epochs<e>`` (successive halving: trained to e epochs), each where it applies;
+    ``refit-`` in front for a refit. :meth:`parse` reads one back.
     """
 
     grid_point_id: str
@@ -199,31 +208,38 @@ class TaskId:
     refit: bool = False
     train_size: int | None = None
     round: int | None = None
+    outer: int | None = None
+    epochs: int | None = None
 
     def __str__(self) -> str:
-        if self.refit:
-            return f"{_REFIT_PREFIX}{self.grid_point_id}"
-        if self.round is not None:
-            return f"{self.grid_point_id}-round{self.round}"
+        parts = [f"{_REFIT_PREFIX}{self.grid_point_id}" if self.refit else self.grid_point_id]
+        if self.outer is not None:
+            parts.append(f"outer{self.outer}")
         if self.fold is not None:
-            size = f"-n{self.train_size}" if self.train_size is not None else ""
-            return f"{self.grid_point_id}-r{self.repeat or 0}f{self.fold}{size}"
-        return self.grid_point_id
+            parts.append(f"r{self.repeat or 0}f{self.fold}")
+        if self.train_size is not None:
+            parts.append(f"n{self.train_size}")
+        if self.round is not None:
+            parts.append(f"round{self.round}")
+        if self.epochs is not None:
+            parts.append(f"epochs{self.epochs}")
+        return "-".join(parts)
 
     @classmethod
     def parse(cls, text: str) -> TaskId:
         """The task id whose folder name is ``text``."""
-        if text.startswith(_REFIT_PREFIX):
-            return cls(text.removeprefix(_REFIT_PREFIX), refit=True)
-        match = _ROUND_TASK.match(text)
-        if match:
-            return cls(match.group("grid_point"), round=int(match.group("round")))
-        match = _FOLD_TASK.match(text)
-        if match:
-            size = match.group("size")
-            return cls(match.group("grid_point"), int(match.group("repeat")),
-                       int(match.group("fold")), train_size=int(size) if size else None)
-        return cls(text)
+        refit = text.startswith(_REFIT_PREFIX)
+        match = _TASK.match(text.removeprefix(_REFIT_PREFIX))
+        if match is None:  # pragma: no cover - the pattern matches every text
+            return cls(text)
+
+        def number(name: str) -> int | None:
+            value = match.group(name)
+            return int(value) if value is not None else None
+
+        return cls(match.group("grid_point"), number("repeat"), number("fold"), refit=refit,
+                   train_size=number("size"), round=number("round"), outer=number("outer"),
+                   epochs=number("epochs"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,6 +276,10 @@ class RunFolder:
     @property
     def folds_npz(self) -> Path:
         return self.path / "folds.npz"
+
+    @property
+    def outer_folds_npz(self) -> Path:
+        return self.path / "outer_folds.npz"
 
     @property
     def report_html(self) -> Path:
@@ -328,6 +348,26 @@ class RunFolder:
         """A task's predictions on its evaluation rows (bias–variance rounds keep them)."""
         return self.trial_dir(task_id) / PREDICTIONS_FILE
 
+    def trial_checkpoint(self, task_id: str | TaskId) -> Path:
+        """Where a task's training stopped (network, optimizer state, random stream), kept
+        while a later task may continue it (successive halving)."""
+        return self.trial_dir(task_id) / CHECKPOINT_FILE
+
+    def read_checkpoint(self, task_id: str | TaskId) -> dict[str, np.ndarray]:
+        """The arrays of a task's checkpoint; :class:`DataError` when it is missing or
+        unreadable."""
+        path = self.trial_checkpoint(task_id)
+        try:
+            with np.load(path, allow_pickle=False) as file:
+                return {name: file[name] for name in file.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise DataError(f"{path}: cannot continue the training from it ({reason})") from None
+
+    def discard_checkpoint(self, task_id: str | TaskId) -> None:
+        """Remove a checkpoint no task will continue (a candidate that did not go on)."""
+        self.trial_checkpoint(task_id).unlink(missing_ok=True)
+
     @property
     def biasvar_predictions_npz(self) -> Path:
         return self.path / "biasvar_predictions.npz"
@@ -347,9 +387,11 @@ class RunFolder:
     def write_task(self, task_id: str | TaskId, result: Mapping[str, Any],
                    history: Iterable[Mapping[str, Any]] | None = None,
                    history_columns: Sequence[str] = (), network: MLP | None = None,
-                   predictions: np.ndarray | None = None) -> None:
-        """Store a finished task: its history, model and predictions first, ``result.json``
-        last (a task whose ``result.json`` exists is done and never run again)."""
+                   predictions: np.ndarray | None = None,
+                   checkpoint: Mapping[str, np.ndarray] | None = None) -> None:
+        """Store a finished task: its history, model, predictions and checkpoint first,
+        ``result.json`` last (a task whose ``result.json`` exists is done and never run
+        again)."""
         if history is not None:
             write_rows_csv(self.trial_history(task_id), history, history_columns)
         if network is not None:
@@ -357,6 +399,9 @@ class RunFolder:
         if predictions is not None:
             with atomic_open(self.trial_predictions(task_id), "wb") as file:
                 np.save(file, predictions, allow_pickle=False)
+        if checkpoint is not None:
+            with atomic_open(self.trial_checkpoint(task_id), "wb") as file:
+                np.savez(file, **checkpoint)
         write_json(self.trial_result(task_id), dict(result))
 
     def read_histories(self, task_ids: Iterable[str | TaskId]) -> dict[str, pd.DataFrame]:
@@ -381,6 +426,12 @@ class RunFolder:
         every repeat — and the ``labels`` (N,) it was made from."""
         with atomic_open(self.folds_npz, "wb") as f:
             np.savez(f, fold_assignment=assignment, labels=labels)
+
+    def write_outer_folds(self, assignment: np.ndarray) -> None:
+        """``outer_folds.npz``: ``outer_fold`` (N,), nested CV's outer fold of every training
+        image."""
+        with atomic_open(self.outer_folds_npz, "wb") as f:
+            np.savez(f, outer_fold=assignment)
 
     def write_biasvar_predictions(self, grid_point_ids: Sequence[str], predictions: np.ndarray,
                                   targets: np.ndarray, truth: np.ndarray | None = None) -> None:
@@ -571,8 +622,7 @@ def run_identity(command: str, config: Config, blas_threads: int) -> str:
 
 def _flatten(values: dict[str, Any]) -> dict[str, Any]:
     flat = {key: _get(values, key) for key in leaf_keys()}
-    for key, candidates in values.get("search", {}).items():
-        flat[f"search.{key}"] = candidates
+    flat.update(flatten_search(values.get("search") or {}))
     return flat
 
 

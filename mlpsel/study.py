@@ -62,7 +62,7 @@ from mlpsel.executor import LocalExecutor, default_jobs
 from mlpsel.experiment import Evaluation, evaluate, load_run_data
 from mlpsel.results import status_counts
 from mlpsel.store import RunFolder, load_model, run_identity, start_or_continue
-from mlpsel.strategies import STRATEGIES, Choice, Strategy
+from mlpsel.strategies import Choice, Strategy, strategy_for
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -179,7 +179,7 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
     emit = on_event or ignore
     started = time.perf_counter()
     dataset = load_run_data(config, data_dir=options.data_dir, on_event=emit)
-    plan = (strategy or STRATEGIES[command])(config, dataset)
+    plan = (strategy or strategy_for(command, config))(config, dataset)
     cluster = None
     if executor is None:
         executor, cluster = _make_executor(plan.command, config, options, emit)

@@ -79,26 +79,26 @@ def test_same_results_as_the_local_executor(cluster, tmp_path):
     assert info["executor"]["name"] == "dask" and len(info["executor"]["workers"]) >= 1
 
 
-def kill_worker_once(task, blas_threads, marker_dir):
+def kill_worker_once(task, blas_threads, marker_dir, start=None):
     """The first attempt at fold 1 of the first grid point kills its worker process."""
     if task.task_id.endswith("r0f1") and task.grid_point.index == 0:
         marker = Path(marker_dir) / "killed"
         if not marker.exists():
             marker.write_text(str(os.getpid()))
             os.kill(os.getpid(), signal.SIGKILL)
-    return run_on_worker(task, blas_threads)
+    return run_on_worker(task, blas_threads, start)
 
 
-def always_kill(task, blas_threads, victim):
+def always_kill(task, blas_threads, victim, start=None):
     if task.task_id == victim:
         os.kill(os.getpid(), signal.SIGKILL)
-    return run_on_worker(task, blas_threads)
+    return run_on_worker(task, blas_threads, start)
 
 
-def counting(task, blas_threads, count_dir):
+def counting(task, blas_threads, count_dir, start=None):
     with open(Path(count_dir) / task.task_id, "a") as file:
         file.write("run\n")
-    return run_on_worker(task, blas_threads)
+    return run_on_worker(task, blas_threads, start)
 
 
 def test_a_worker_killed_mid_trial_still_completes_the_sweep_once(cluster, tmp_path):

@@ -117,9 +117,16 @@ SELECTION_RULE = {
            'summary.json': '07274000604ebdd6'},
 }
 
-GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"]},
+# ... and cv.outer_folds (nested CV; the default 0 is off), written out with the other cv keys.
+OUTER_FOLDS = {
+    "train": {'config.yaml': 'c7d5cdcd92caf8e9', 'run.json': 'fcb940305b508d4c'},
+    "cv": {'config.yaml': 'd038509a55a41918', 'run.json': '2d76e756b914e18e'},
+}
+
+GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"],
+                    **OUTER_FOLDS["train"]},
           "cv": {**GOLDEN_CV, **REFIT_ON_EVERY_CORE, **CURVE_SECTION["cv"], **COMPARED_WITH_BEST,
-                 **SELECTION_RULE["cv"]}}
+                 **SELECTION_RULE["cv"], **OUTER_FOLDS["cv"]}}
 
 
 @pytest.mark.parametrize("command", ["train", "cv"])

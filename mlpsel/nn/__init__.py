@@ -58,6 +58,7 @@ from mlpsel.nn.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer, mak
 from mlpsel.nn.train import (
     EpochRecord,
     History,
+    TrainingState,
     classification_accuracy,
     evaluate,
     fit,
@@ -79,6 +80,7 @@ __all__ = [
     "LayerCache",
     "Momentum",
     "Optimizer",
+    "TrainingState",
     "classification_accuracy",
     "dense_backward",
     "dense_forward",

@@ -24,7 +24,7 @@ Adam           m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -48,6 +48,26 @@ class Optimizer:
     """
 
     folds_learning_rate = False
+    state_lists: tuple[str, ...] = ()
+    """Attributes holding one state array per parameter (momentum's velocity, Adam's moments)."""
+    state_scalars: tuple[str, ...] = ()
+    """Attributes holding one number of state (Adam's step count)."""
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """The optimizer's state, to continue a training bit for bit: ``name.i`` → the state
+        array of parameter i (its shape), and the scalar state by name."""
+        arrays = {f"{name}.{i}": array for name in self.state_lists
+                  for i, array in enumerate(getattr(self, name))}
+        return arrays, {name: getattr(self, name) for name in self.state_scalars}
+
+    def load_state(self, arrays: Mapping[str, np.ndarray], scalars: Mapping[str, float]) -> None:
+        """Take the state :meth:`state` gave (copies of the arrays)."""
+        for name in self.state_lists:
+            items = sorted((int(key.split(".", 1)[1]), value) for key, value in arrays.items()
+                           if key.split(".", 1)[0] == name)
+            setattr(self, name, [np.array(value) for _, value in items])
+        for name in self.state_scalars:
+            setattr(self, name, type(getattr(self, name))(scalars[name]))
 
     def begin_accumulated_step(self, params: list[np.ndarray], decay_mask: Sequence[bool],
                                ) -> list[tuple[np.ndarray, float, float]] | None:
@@ -141,6 +161,8 @@ class Momentum(Optimizer):
     """
 
     folds_learning_rate = True
+    state_lists = ("velocity", "scaled_velocity")
+    state_scalars = ("_scaled_velocity_learning_rate",)
 
     def __init__(self, learning_rate: float, momentum: float = 0.9, nesterov: bool = False, *,
                  weight_decay: float = 0.0) -> None:
@@ -234,6 +256,9 @@ class Adam(Optimizer):
     State: ``t`` (steps taken), ``first_moment`` m and ``second_moment`` v, one array each per
     parameter.
     """
+
+    state_lists = ("first_moment", "second_moment")
+    state_scalars = ("t",)
 
     def __init__(self, learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, *, weight_decay: float = 0.0) -> None:

@@ -17,9 +17,10 @@ The loop never prints: it calls ``on_epoch(record)`` after every epoch and retur
 
 from __future__ import annotations
 
+import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -93,6 +94,57 @@ class History:
     def to_rows(self) -> list[dict]:
         """One dict per epoch, keys the :class:`EpochRecord` fields."""
         return [asdict(record) for record in self.records]
+
+
+@dataclass
+class TrainingState:
+    """Where a training stopped, to continue it bit for bit: the network, the optimizer with its
+    state, the random stream (batch order and dropout masks) and the epochs done.
+
+    ``fit(state.network, state.optimizer, ..., rng=state.rng, epochs=9,
+    initial_epoch=state.epochs_done)`` continues it.
+    """
+
+    network: MLP
+    optimizer: Optimizer
+    rng: np.random.Generator
+    epochs_done: int
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Named arrays (no objects: a file of them loads without pickle): ``network.<name>``
+        (:meth:`MLP.to_arrays`), ``optimizer.<name>.<i>`` and ``state`` (a JSON string of the
+        optimizer's class and scalar state, the generator's state and the epochs done)."""
+        optimizer_arrays, scalars = self.optimizer.state()
+        state = {"optimizer": type(self.optimizer).__name__, "optimizer_scalars": scalars,
+                 "rng": self.rng.bit_generator.state, "epochs_done": self.epochs_done}
+        arrays = {f"network.{name}": array for name, array in self.network.to_arrays().items()}
+        arrays.update({f"optimizer.{name}": array for name, array in optimizer_arrays.items()})
+        arrays["state"] = np.array(json.dumps(state))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], optimizer: Optimizer) -> TrainingState:
+        """The state :meth:`to_arrays` describes; ``optimizer`` (built with the same settings)
+        takes the stored state.
+
+        Raises
+        ------
+        ValueError
+            The stored state is of another optimizer.
+        """
+        state = json.loads(str(arrays["state"][()]))
+        if state["optimizer"] != type(optimizer).__name__:
+            raise ValueError(f"the stored state is of {state['optimizer']}, not "
+                             f"{type(optimizer).__name__}")
+        network = MLP.from_arrays({name.removeprefix("network."): array
+                                   for name, array in arrays.items()
+                                   if name.startswith("network.")})
+        optimizer.load_state({name.removeprefix("optimizer."): array
+                              for name, array in arrays.items()
+                              if name.startswith("optimizer.")}, state["optimizer_scalars"])
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state["rng"]
+        return cls(network, optimizer, rng, int(state["epochs_done"]))
 
 
 def one_hot(labels: np.ndarray, n_classes: int, *, dtype: type = np.float32) -> np.ndarray:
@@ -347,7 +399,8 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
         on_epoch: Callable[[EpochRecord], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         input_scale: float | None = None, fast_path: bool = True,
-        rows: np.ndarray | None = None, validation_rows: np.ndarray | None = None) -> History:
+        rows: np.ndarray | None = None, validation_rows: np.ndarray | None = None,
+        initial_epoch: int = 0) -> History:
     """Train ``network`` in place by mini-batch gradient descent.
 
     Each epoch shuffles the row *indices* with ``rng.permutation`` (never the data), and for each
@@ -392,6 +445,11 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
         of the images fewer in memory (a holdout or fold split of full MNIST: 39 MB).
     validation_rows : ndarray of int, optional
         The same for ``X_validation`` / ``y_validation``.
+    initial_epoch : int, default 0
+        Epochs already trained (a training continued from a :class:`TrainingState`): runs epochs
+        ``initial_epoch + 1 … epochs``. With the network, optimizer and ``rng`` as the earlier
+        call left them, ``fit(epochs=3)`` then ``fit(epochs=9, initial_epoch=3)`` gives the bits
+        of ``fit(epochs=9)``.
 
     Returns
     -------
@@ -412,6 +470,8 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
         _check_data(network, X_validation, y_validation, "validation")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
+    if not 0 <= initial_epoch < epochs:
+        raise ValueError(f"initial_epoch must be in [0, epochs={epochs}); got {initial_epoch!r}")
     if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
             or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
@@ -441,7 +501,7 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
 
     # NaN/inf are detected below and reported as DivergedError, not as NumPy warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(1, int(epochs) + 1):
+        for epoch in range(int(initial_epoch) + 1, int(epochs) + 1):
             started = time.perf_counter()
             order = rng.permutation(N)  # (N,)
             loss_sum, correct = 0.0, 0

@@ -2,7 +2,8 @@
 
 ``learning_curves.png`` (every grid point's learning curve, the chosen one highlighted), or for
 a ``curve`` run ``learning_curve.png`` (error against training-set size),
-``cv_spread.png`` (k-fold: each grid point's score on every fold) and ``confusion_matrix.png``
+``cv_spread.png`` (k-fold: each grid point's score on every fold), ``halving.png``
+(successive halving: every candidate's score round by round) and ``confusion_matrix.png``
 (the chosen network on the test set). :class:`RunFigures` is what :func:`mlpsel.study.run_study`
 takes as ``figures``: stage ``selection`` draws the first two once the tables and histories are
 stored, stage ``test`` the last once ``best/`` is; with ``parallel`` each is drawn in a forked
@@ -22,6 +23,7 @@ from mlpsel.store import (
     BIASVAR_TABLE,
     CONFUSION_MATRIX_FIGURE,
     CV_SPREAD_FIGURE,
+    HALVING_FIGURE,
     LEARNING_CURVE_FIGURE,
     LEARNING_CURVE_TABLE,
     LEARNING_CURVES_FIGURE,
@@ -48,9 +50,24 @@ def draw_cv_spread(run: RunFolder, chosen: str) -> None:
     info = run.read_run_info()
     _, n_splits = planned_splits(info, {}, "cv")
     metric = "validation_accuracy"
+    frame = pd.read_csv(run.cv_results_csv)
+    if "iter" in frame.columns:  # successive halving: the last round's candidates
+        frame = frame[frame["iter"] == frame["iter"].max()].reset_index(drop=True)
     write_figure(run.figure(CV_SPREAD_FIGURE),
-                 plots.cv_spread_figure(pd.read_csv(run.cv_results_csv), metric=metric,
-                                        n_splits=n_splits, best_id=chosen))
+                 plots.cv_spread_figure(frame, metric=metric, n_splits=n_splits,
+                                        best_id=chosen))
+
+
+def draw_halving(run: RunFolder, chosen: str) -> None:
+    import pandas as pd
+
+    metric = run.read_run_info()["halving"]["metric"]
+    if run.cv_results_csv.is_file():
+        frame, column = pd.read_csv(run.cv_results_csv), f"mean_{metric}"
+    else:
+        frame, column = pd.read_csv(run.trials_csv), metric
+    write_figure(run.figure(HALVING_FIGURE),
+                 plots.halving_figure(frame, score_column=column, best_id=chosen))
 
 
 def draw_confusion_matrix(run: RunFolder, chosen: str) -> None:
@@ -86,6 +103,8 @@ def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str],
         drawings = [draw_learning_curves]
         if run.cv_results_csv.is_file():
             drawings.append(draw_cv_spread)
+        if "halving" in run.read_run_info():
+            drawings.append(draw_halving)
         return drawings
     if stage == TEST_STAGE:  # regression runs have no confusion matrix
         return [draw_confusion_matrix] if run.confusion_matrix_csv.is_file() else []

@@ -30,6 +30,8 @@ from mlpsel.report.loading import (
     format_seconds,
     is_missing,
     metric_label,
+    nested_sentence,
+    round_label,
     short_parameter_labels,
     split_description,
     status_note,
@@ -349,14 +351,17 @@ def _ranking(report: RunReport) -> str:
     metric = report.selection_metric
     others = [f"validation_{m}" for m in VALIDATION_METRICS if f"validation_{m}" != metric]
     keys = report.parameter_keys
-    header = ["rank", "trial", *keys, f"{metric_label(metric)} mean", "± std",
+    rounds = ["round"] if report.is_halving else []
+    header = ["rank", *rounds, "trial", *keys, f"{metric_label(metric)} mean", "± std",
               *[metric_label(o) for o in others], "best epoch", "fit s", "status"]
-    numeric = [True, False, *[False] * len(keys), True, True, *[True] * len(others), True,
-               True, False]
+    numeric = [True, *[False] * len(rounds), False, *[False] * len(keys), True, True,
+               *[True] * len(others), True, True, False]
     rows = []
     for values in report.results.to_dict("records"):
-        is_best = values["trial_id"] == report.best_trial_id
-        cells = [str(values[report.rank_column]), f"<code>{escape(values['trial_id'])}</code>"]
+        is_best = report.is_chosen(values)
+        cells = [str(values[report.rank_column]),
+                 *([escape(round_label(values))] if rounds else []),
+                 f"<code>{escape(values['trial_id'])}</code>"]
         cells += [escape(format_parameter(values[f"param_{key}"])) for key in keys]
         cells += [format_score(values[f"mean_{metric}"]), format_score(values[f"std_{metric}"])]
         cells += [format_score(values[f"mean_{other}"]) for other in others]
@@ -389,6 +394,8 @@ def _chosen(report: RunReport) -> str:
         parts.append(f"<p>{escape(metric_label(metric))}: "
                      f"{format_score(best[f'mean_{metric}'])}"
                      + ("" if is_missing(std) else f" ± {format_score(std)}") + "</p>")
+    if nested_sentence(report):
+        parts.append(f"<p>{escape(nested_sentence(report))}</p>")
     scores = report.test_scores
     if not scores:
         parts.append(_missing("Test set scores"))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mlpsel import metrics, results
+from mlpsel.config import flatten_search, search_space
 from mlpsel.store import (
     BIASVAR_TABLE,
     LEARNING_CURVE_TABLE,
@@ -278,7 +279,7 @@ class RunReport:
     def parameter_keys(self) -> list[str]:
         """The searched settings, e.g. ``["model.hidden_layers", "training.learning_rate"]``."""
         if self.results is None:
-            return list((self.config.get("search") or {}).keys())
+            return list(search_space(self.config))
         return [c.removeprefix("param_") for c in self.results.columns if c.startswith("param_")]
 
     @property
@@ -293,6 +294,17 @@ class RunReport:
     def best_is_final(self) -> bool:
         """True when the best trial is the run's recorded choice, not the best so far."""
         return bool(self.summary.get("best"))
+
+    @property
+    def is_halving(self) -> bool:
+        """True for successive halving: the table has a row per candidate and round."""
+        return self.results is not None and "iter" in self.results.columns
+
+    def is_chosen(self, row: Mapping[str, Any]) -> bool:
+        """True for the chosen grid point's row (in successive halving, its last round's)."""
+        if row.get("trial_id") != self.best_trial_id:
+            return False
+        return not self.is_halving or row.get("iter") == self.results["iter"].max()
 
     @property
     def best_row(self) -> dict[str, Any] | None:
@@ -459,20 +471,32 @@ def planned_splits(info: Mapping[str, Any], config: Mapping[str, Any],
 
 
 def sweep_results(run: RunFolder, reader: _Reader) -> dict[str, dict[str, Any]]:
-    """``task id → result`` of every finished task of the sweep (the refit left out)."""
+    """``task id → result`` of every finished task of the sweep (refits and nested CV's tasks
+    inside outer folds left out)."""
     try:
         finished = run.finished_trial_results()
     except (OSError, ValueError) as error:
         reader.problems.append(f"{TRIAL_RESULTS}: {type(error).__name__}: {error}")
         return {}
+    # nested CV's tasks inside an outer fold belong to nested_results.csv, not the ranking
     return {task_id: result for task_id, result in finished.items()
-            if not TaskId.parse(task_id).refit}
+            if not TaskId.parse(task_id).refit and TaskId.parse(task_id).outer is None}
 
 
 def results_frame(rows: list[dict[str, Any]], metric: str) -> pd.DataFrame:
-    """The grid-point rows as a table, best rank first."""
+    """The grid-point rows as a table, best rank first (successive halving: the last round
+    first, ranked within each round)."""
     frame = pd.DataFrame(rows)
+    if "iter" in frame.columns:
+        return frame.sort_values(["iter", f"rank_{metric}", "trial_id"],
+                                 ascending=[False, True, True],
+                                 kind="stable").reset_index(drop=True)
     return frame.sort_values([f"rank_{metric}", "trial_id"], kind="stable").reset_index(drop=True)
+
+
+def round_label(row: Mapping[str, Any]) -> str:
+    """A halving row's round: ``2 (9 epochs)``."""
+    return f"{row['iter']} ({row['n_resources']} epochs)"
 
 
 def _load_results(run: RunFolder, reader: _Reader, info: dict[str, Any], config: dict[str, Any],
@@ -484,9 +508,10 @@ def _load_results(run: RunFolder, reader: _Reader, info: dict[str, Any], config:
         return None, False, n_splits
     try:
         sizes = info.get("split_sizes")
-        rows = results.grid_point_rows(finished.values(), n_splits=n_splits, folds=folds,
-                                       metric=metric,
-                                       split_sizes=tuple(sizes) if sizes else None)
+        tabulate = (results.halving_rows if any("iter" in r for r in finished.values())
+                    else results.grid_point_rows)
+        rows = tabulate(finished.values(), n_splits=n_splits, folds=folds, metric=metric,
+                        split_sizes=tuple(sizes) if sizes and kind == "cv" else None)
     except (KeyError, IndexError, TypeError, ValueError) as error:
         reader.problems.append(f"{TRIAL_RESULTS}: {type(error).__name__}: {error}")
         return None, False, n_splits
@@ -509,21 +534,23 @@ def grid_point_histories(run: RunFolder, finished: Mapping[str, Mapping[str, Any
     read_csv : callable
         Reads one ``history.csv``; None when it cannot.
     """
-    by_grid_point: dict[str, list[tuple[tuple[int, int], pd.DataFrame]]] = {}
+    by_grid_point: dict[str, dict[tuple[int, int], pd.DataFrame]] = {}
     for history_path in run.stored_histories():
         task = TaskId.parse(history_path.parent.name)
-        if task.refit:
-            continue  # the chosen grid point retrained on all training data: no validation
+        if task.refit or task.outer is not None:
+            continue  # a refit (no validation), or nested CV's work inside an outer fold
         frame = read_csv(history_path)
         if frame is None or "epoch" not in frame or frame.empty:
             continue  # unreadable, or a trial that diverged in its first epoch
         position = (task.repeat or 0, task.fold or 0)
-        by_grid_point.setdefault(task.grid_point_id, []).append((position, frame))
+        splits = by_grid_point.setdefault(task.grid_point_id, {})
+        # successive halving: each round's task holds the whole history so far; keep the longest
+        if position not in splits or len(frame) > len(splits[position]):
+            splits[position] = frame
     index = {str(r.get("grid_point_id")): r.get("grid_point_index") for r in finished.values()}
     order = sorted(by_grid_point, key=lambda gp: (
         index[gp] if isinstance(index.get(gp), int) else math.inf, gp))
-    return {gp: results.mean_history([frame for _, frame in sorted(by_grid_point[gp],
-                                                                   key=lambda item: item[0])])
+    return {gp: results.mean_history([frame for _, frame in sorted(by_grid_point[gp].items())])
             for gp in order}
 
 
@@ -570,13 +597,27 @@ def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(value, dict) and dotted != "search":
             flat.update(flatten_config(value, dotted + "."))
         elif dotted == "search" and isinstance(value, dict):
-            for search_key, search_values in value.items():
-                flat[f"search.{search_key}"] = search_values
+            flat.update(flatten_search(value))
         else:
             flat[dotted] = value
     return flat
 
 MISSING = "—"
+
+
+def nested_sentence(report: RunReport) -> str | None:
+    """Nested CV's verdict in one sentence, or None for a run without outer folds."""
+    nested = (report.summary.get("best") or {}).get("nested")
+    if not nested:
+        return None
+    metric = report.selection_metric
+    outer = len(nested.get("outer_scores") or [])
+    return (f"Nested CV over {outer} outer folds: {metric_label(metric)} "
+            f"{format_score(nested.get(f'mean_{metric}'))} ± "
+            f"{format_score(nested.get(f'std_{metric}'))} (the choosing procedure's estimate), "
+            f"against {format_score(nested.get(f'non_nested_best_{metric}'))} for the best "
+            f"inner score: optimism {format_score(nested.get('optimism'))}; the final choice "
+            f"won {nested.get('final_choice_won')} outer folds (nested_results.csv).")
 
 
 def accuracy_interval(scores: Mapping[str, Any]) -> str:

@@ -21,6 +21,8 @@ from mlpsel.report.loading import (
     format_seconds,
     is_missing,
     metric_label,
+    nested_sentence,
+    round_label,
     short_parameter_labels,
     split_description,
     status_note,
@@ -89,17 +91,19 @@ def _ranking(report: RunReport) -> str:
     metric = report.selection_metric
     others = [f"validation_{m}" for m in VALIDATION_METRICS if f"validation_{m}" != metric]
     splits = "1 holdout split" if report.n_splits == 1 else f"{report.n_splits} splits"
-    header = ["rank", "trial", *short_parameter_labels(report.parameter_keys),
+    rounds = ["round"] if report.is_halving else []
+    header = ["rank", *rounds, "trial", *short_parameter_labels(report.parameter_keys),
               f"{metric_label(metric)} (mean ± std)", *[metric_label(o) for o in others],
               "best epoch", "fit s", "status"]
-    align = ["right", "left", *["left"] * len(report.parameter_keys), "right",
-             *["right"] * len(others), "right", "right", "left"]
+    align = ["right", *["left"] * len(rounds), "left", *["left"] * len(report.parameter_keys),
+             "right", *["right"] * len(others), "right", "right", "left"]
     rows = []
     for values in results.to_dict("records"):
-        is_best = values["trial_id"] == report.best_trial_id
+        is_best = report.is_chosen(values)
         std = values[f"std_{metric}"]
         score = format_score(values[f"mean_{metric}"]) + " ± " + format_score(std)
-        cells = [str(values[report.rank_column]), f"`{values['trial_id']}`"]
+        cells = [str(values[report.rank_column]),
+                 *([round_label(values)] if rounds else []), f"`{values['trial_id']}`"]
         cells += [format_parameter(values[f"param_{key}"]) for key in report.parameter_keys]
         cells += [f"**{score}**" if is_best else score]
         cells += [format_score(values[f"mean_{other}"]) for other in others]
@@ -127,6 +131,8 @@ def _chosen(report: RunReport) -> str:
         std = best[f"std_{metric}"]
         lines += [f"{metric_label(metric)}: {format_score(best[f'mean_{metric}'])}"
                   + ("" if is_missing(std) else f" ± {format_score(std)}"), ""]
+    if nested_sentence(report):
+        lines += [nested_sentence(report), ""]
     scores = report.test_scores
     if not scores:
         lines.append(_not_available("Test set scores"))

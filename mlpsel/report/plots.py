@@ -423,6 +423,53 @@ def cv_spread_figure(frame: pd.DataFrame, *, metric: str, n_splits: int, best_id
     return figure
 
 
+def halving_figure(frame: pd.DataFrame, *, score_column: str, best_id: str | None) -> Any:
+    """Successive halving's bracket: every candidate's validation score (y) after each round's
+    budget of epochs (x, log scale), a line per candidate through the rounds it reached; the
+    ones that went on are drawn dark, the ones dropped end in a cross, the chosen one in red.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per candidate and round: ``trial_id``, ``iter``, ``n_resources`` and
+        ``score_column`` (e.g. ``mean_validation_accuracy``).
+    best_id : str or None
+        The chosen candidate's ``trial_id``.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 5))
+    axes = figure.subplots()
+    last_iter = int(frame["iter"].max())
+    budgets = sorted(int(b) for b in frame["n_resources"].unique())
+    for trial_id, rows in frame.sort_values("iter").groupby("trial_id", sort=False):
+        x = rows["n_resources"].to_numpy(dtype=float)
+        y = rows[score_column].to_numpy(dtype=float)
+        is_best = trial_id == best_id
+        reached_end = int(rows["iter"].max()) == last_iter
+        axes.plot(x, y, marker="o", markersize=4 if not is_best else 6, zorder=3 if is_best else 2,
+                  color="tab:red" if is_best else "0.25" if reached_end else "0.7",
+                  linewidth=2.2 if is_best else 1.0,
+                  label=f"{trial_id} (chosen)" if is_best else None)
+        if not reached_end and len(x):
+            axes.scatter(x[-1:], y[-1:], marker="x", color="0.55", s=30, zorder=2)
+    counts = {int(b): int(n) for b, n in
+              frame.groupby("n_resources")["trial_id"].nunique().items()}
+    axes.set_xscale("log")
+    axes.set_xticks(budgets, labels=[f"{b} epoch{'s' * (b != 1)}\n{counts[b]} "
+                                     f"candidate{'s' * (counts[b] != 1)}" for b in budgets])
+    axes.minorticks_off()
+    label = score_column.removeprefix("mean_").replace("_", " ")
+    axes.set_ylabel(label)
+    axes.set_xlabel("budget of the round (candidates trained to it)")
+    axes.set_title(f"successive halving: {label} after each round (× dropped)")
+    axes.grid(alpha=0.3)
+    if best_id is not None:
+        axes.legend(loc="lower right")
+    figure.tight_layout()
+    return figure
+
+
 def training_size_curve_figure(frame: pd.DataFrame) -> Any:
     """Error against training-set size (log axis): training (dashed) and validation (solid)
     error of every grid point, one colour each, with ±1 standard deviation across folds as bands.

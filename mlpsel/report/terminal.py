@@ -24,6 +24,8 @@ from mlpsel.report.loading import (
     format_seconds,
     is_missing,
     metric_label,
+    nested_sentence,
+    round_label,
     short_parameter_labels,
     split_description,
     status_note,
@@ -96,6 +98,8 @@ def ranking_table(report: RunReport) -> Table:
         title += " — partial"
     table = Table(title=title, title_justify="left")
     table.add_column("rank", justify="right")
+    if report.is_halving:
+        table.add_column("round", no_wrap=True)
     table.add_column("trial", no_wrap=True)
     for label in short_parameter_labels(report.parameter_keys):
         table.add_column(label, overflow="fold")
@@ -107,8 +111,9 @@ def ranking_table(report: RunReport) -> Table:
     table.add_column("fit s", justify="right")
     table.add_column("status", no_wrap=True)
     for values in results.to_dict("records"):
-        is_best = values["trial_id"] == report.best_trial_id
-        cells = [str(values[report.rank_column]), values["trial_id"]]
+        is_best = report.is_chosen(values)
+        cells = [str(values[report.rank_column]),
+                 *([round_label(values)] if report.is_halving else []), values["trial_id"]]
         cells += [format_parameter(values[f"param_{key}"]) for key in report.parameter_keys]
         cells += [format_score(values[f"mean_{metric}"]), format_score(values[f"std_{metric}"])]
         cells += [format_score(values[f"mean_{other}"]) for other in others]
@@ -136,6 +141,8 @@ def chosen_network_text(report: RunReport) -> Text:
         std = best[f"std_{metric}"]
         text.append(f"{metric_label(metric)} {format_score(best[f'mean_{metric}'])}"
                     + ("" if is_missing(std) else f" ± {format_score(std)}") + "\n")
+    if nested_sentence(report):
+        text.append(f"{nested_sentence(report)}\n")
     scores = report.test_scores
     if not scores:
         text.append(_not_available("Test set scores"))

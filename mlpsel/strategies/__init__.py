@@ -16,19 +16,53 @@ command       strategy        what it does
 ``biasvar``   :class:`BiasVariance`  many training sets per grid point, one evaluation set:
                                 0-1 loss = bias + net variance (Domingos); no choice
 ============  ==============  ============================================================
+
+``cv.outer_folds: K`` (``mlpsel cv --outer-folds K``) makes ``cv`` nested cross-validation
+(:class:`NestedKFold`). ``search: {strategy: halving}`` makes ``train`` and ``cv``
+successive halving over epochs (:class:`Halving`, on the holdout split or the folds);
+:func:`strategy_for` says which class a command and config take.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from mlpsel.config import Config
+from mlpsel.data import Dataset
+from mlpsel.errors import ConfigError
 from mlpsel.strategies.base import Choice, Strategy
 from mlpsel.strategies.biasvar import BiasVariance
 from mlpsel.strategies.curve import LearningCurve
+from mlpsel.strategies.halving import Halving
 from mlpsel.strategies.holdout import Holdout
 from mlpsel.strategies.kfold import KFold
+from mlpsel.strategies.nested import NestedKFold
 
 STRATEGIES: dict[str, type[Strategy]] = {"train": Holdout, "cv": KFold, "curve": LearningCurve,
                                          "biasvar": BiasVariance}
 """The strategy of each command."""
 
-__all__ = ["STRATEGIES", "BiasVariance", "Choice", "Holdout", "KFold", "LearningCurve",
-           "Strategy"]
+
+def strategy_for(command: str, config: Config) -> Callable[[Config, Dataset], Strategy]:
+    """The strategy ``command`` runs with ``config``: :data:`STRATEGIES`' own, or successive
+    halving on its splits when ``search.strategy`` is ``halving``."""
+    nested = command == "cv" and config["cv.outer_folds"] > 0
+    if config.search_settings["strategy"] != "halving":
+        return NestedKFold if nested else STRATEGIES[command]
+    if nested:
+        raise ConfigError("nested CV around successive halving is not supported: use "
+                          "search.strategy grid or random with --outer-folds",
+                          key="cv.outer_folds")
+    if command not in ("train", "cv"):
+        raise ConfigError(f"successive halving chooses a network; 'mlpsel {command}' examines "
+                          "every grid point: use search.strategy grid or random",
+                          key="search.strategy")
+    base = STRATEGIES[command]
+
+    def halving(config: Config, dataset: Dataset) -> Strategy:
+        return Halving(config, dataset, base)
+
+    return halving
+
+__all__ = ["STRATEGIES", "BiasVariance", "Choice", "Halving", "Holdout", "KFold",
+           "LearningCurve", "NestedKFold", "Strategy", "strategy_for"]
