@@ -29,6 +29,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_executor.py
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_gridsearch.py
+	$(BIN)/python benchmarks/bench_halving.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -428,3 +428,32 @@ def test_task_ids_of_outer_folds_and_budgets_round_trip():
     assert str(TaskId("000-abcdef12", 1, 2, epochs=9)) == "000-abcdef12-r1f2-epochs9"
     assert TaskId.parse("000-eeeeeeee") == TaskId("000-eeeeeeee")  # hex e, not a budget
     assert RunFolder(Path("x")).trial_dir(TaskId("000-abcdef12", epochs=3)).name.endswith("3")
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")),
+                         ids=lambda path: path.name)
+def test_every_example_config_loads(path):
+    config = load_config(path)
+    assert grid_points(config)
+
+
+def _smoke(command: str, name: str, tmp_path: Path, *extra: str) -> None:
+    from typer.testing import CliRunner
+
+    from mlpsel.cli import app
+
+    config = Path(__file__).parents[1] / "configs" / name
+    result = CliRunner().invoke(app, [command, str(config), "--smoke", "--quiet", "--runs-dir",
+                                      str(tmp_path), *extra])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_nested_example_runs_as_a_smoke_run(tmp_path):
+    _smoke("cv", "quickstart_nested.yaml", tmp_path)
+    (run,) = tmp_path.iterdir()
+    assert len(pd.read_csv(run / "nested_results.csv")) == 2  # a smoke run: 2 outer folds
+
+
+@pytest.mark.parametrize("name", ["mnist_halving.yaml", "mnist_random.yaml"])
+def test_the_full_mnist_examples_run_as_smoke_runs(name, tmp_path, full_mnist_dir):
+    _smoke("train", name, tmp_path, "--data-dir", str(full_mnist_dir))
