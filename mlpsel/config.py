@@ -38,6 +38,7 @@ import yaml
 
 from mlpsel.data import dataset_names
 from mlpsel.data.synthetic import FUNCTIONS as SYNTHETIC_FUNCTIONS
+from mlpsel.data.tabular import is_table_path
 from mlpsel.errors import ConfigError
 from mlpsel.metrics import SCORES, VALIDATION_SCORES
 from mlpsel.nn import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
@@ -49,7 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "dataset": {
         "name": "mnist",  # a registered dataset name; ignored when ``path`` is given
-        "path": None,  # a folder holding the four IDX files
+        "path": None,  # a folder holding the four IDX files, or a .csv/.parquet/.npz table
+        "label": None,  # a table's label column
+        "features": None,  # a table's feature columns; null: every other column
         "train_subset": None,  # use only this many official training images (stratified)
         "test_subset": None,  # use only this many official test images (stratified)
         # ``dataset: {synthetic: {...}}`` (or name: synthetic): y = f(x) + noise, see
@@ -60,6 +63,9 @@ DEFAULTS: dict[str, Any] = {
     "split": {
         "validation": 1 / 6,  # fraction (0 < v < 1) or a count of training images; MNIST: 10,000
         "stratify": True,
+        # a table (which has no test part of its own): the fraction of its rows held out as the
+        # test set (stratified, seeded)
+        "test": 0.2,
     },
     "cv": {
         "folds": 5,
@@ -630,9 +636,15 @@ def _check_type(dotted: str, value: Any, *, file: str, line: int | None,
         if value is not None and not isinstance(value, str):
             raise fail("a setting such as model.hidden_layers, or -training.weight_decay")
         return value
-    if dotted in ("dataset.path",):
+    if dotted in ("dataset.path", "dataset.label"):
         if value is not None and not isinstance(value, str):
-            raise fail("a folder path (text)")
+            raise fail("a folder or file path (text)" if dotted == "dataset.path"
+                       else "a column name (text)")
+        return value
+    if dotted == "dataset.features":
+        if value is not None and (not isinstance(value, list)
+                                  or not all(isinstance(v, str) for v in value) or not value):
+            raise fail("a list of column names, or null for every column but the label")
         return value
     if dotted in ("dataset.train_subset", "dataset.test_subset"):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -732,9 +744,16 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
         suggestion = f"did you mean '{close[0]}'? " if close else ""
         raise fail("dataset.name", f"unknown dataset '{dataset['name']}'; {suggestion}"
                    f"valid: {', '.join(dataset_names())}, or dataset.path: <folder>")
-    if dataset["path"] is not None and not Path(dataset["path"]).expanduser().is_dir():
+    if dataset["path"] is not None and is_table_path(dataset["path"]):
+        if not Path(dataset["path"]).expanduser().is_file():
+            raise fail("dataset.path", f"no such file '{dataset['path']}'")
+        if dataset["label"] is None:
+            raise fail("dataset.label", "a table needs its label column: dataset.label: "
+                       "<column>")
+    elif dataset["path"] is not None and not Path(dataset["path"]).expanduser().is_dir():
         raise fail("dataset.path", f"no such folder '{dataset['path']}'; give a folder holding "
-                   "the four IDX files (train-images-idx3-ubyte[.gz], ...)")
+                   "the four IDX files (train-images-idx3-ubyte[.gz], ...), or a .csv, "
+                   ".parquet or .npz table")
     structured = is_structured_search(values["search"])
     for dotted, candidates in search_space(values).items():
         shown = f"space.{dotted}" if structured else dotted
@@ -817,6 +836,8 @@ def value_problem(dotted: str, value: Any) -> str | None:
         return f"unknown optimizer '{value}'; valid: {', '.join(OPTIMIZERS)}"
     if dotted == "selection.metric" and value not in SELECTION_METRICS:
         return f"unknown metric '{value}'; valid: {', '.join(SELECTION_METRICS)}"
+    if dotted == "split.test" and not 0 < value < 1:
+        return f"the test fraction must be between 0 and 1 (exclusive), got {value}"
     if dotted == "split.validation":
         if isinstance(value, float) and not 0 < value < 1:
             return f"a fraction must be between 0 and 1 (exclusive), got {value}"

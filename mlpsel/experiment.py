@@ -24,7 +24,8 @@ import numpy as np
 from mlpsel import metrics
 from mlpsel.config import Config
 from mlpsel.data import Dataset, load_dataset
-from mlpsel.errors import DivergedError
+from mlpsel.data.tabular import is_table_path
+from mlpsel.errors import DataError, DivergedError, SplitError
 from mlpsel.events import DownloadProgress, EventHandler, ignore
 from mlpsel.nn import MLP, EpochRecord, TrainingState, fit, make_optimizer
 from mlpsel.search import TrainingSpec, TrialSpec
@@ -42,15 +43,21 @@ def load_run_data(config: Config, *, data_dir: str | None = None,
     """Load the config's dataset and cut it to ``dataset.train_subset`` / ``test_subset``.
 
     A subset is a stratified sample drawn with the config's seed, so a smoke run sees every class.
+    A dataset without a test set of its own (a table) has ``split.test`` of its rows held out
+    as one, stratified and seeded.
     """
     spec = config["dataset"]
+    seed = config["seed"]
     reference: str | dict = (
         {"synthetic": spec["synthetic"]} if spec["name"] == "synthetic" and not spec["path"]
+        else {"path": spec["path"], "label": spec["label"], "features": spec["features"]}
+        if spec["path"] and is_table_path(spec["path"])
         else {"path": spec["path"]} if spec["path"] else spec["name"])
     dataset = load_dataset(reference, data_dir=data_dir,
                            progress=lambda name, done, total: on_event(
                                DownloadProgress(name, done, total)))
-    seed = config["seed"]
+    if len(dataset.test_labels) == 0:
+        dataset = hold_out_test_set(dataset, config["split.test"], seed, spec["path"])
     keep_train = keep_test = None
     if spec["train_subset"] is not None and spec["train_subset"] < len(dataset.train_labels):
         _, keep_train = holdout_split(dataset.strata, spec["train_subset"], seed=seed,
@@ -72,6 +79,19 @@ def load_run_data(config: Config, *, data_dir: str | None = None,
         source=dataset.source, train_truth=cut(dataset.train_truth, keep_train),
         test_truth=cut(dataset.test_truth, keep_test),
     )
+
+
+def hold_out_test_set(dataset: Dataset, fraction: float, seed: int, source: str) -> Dataset:
+    """The dataset with a stratified ``fraction`` of its training rows moved to its test set."""
+    try:
+        train, test = holdout_split(dataset.strata, fraction, seed=seed, stratify=True)
+    except SplitError as error:
+        raise DataError(f"{source}: cannot hold out split.test = {fraction} of its "
+                        f"{len(dataset.train_labels)} rows as a test set: {error}") from None
+    return Dataset(name=dataset.name, train_images=dataset.train_images[train],
+                   train_labels=dataset.train_labels[train],
+                   test_images=dataset.train_images[test], test_labels=dataset.train_labels[test],
+                   class_names=dataset.class_names, source=dataset.source)
 
 
 def build_network(spec: TrialSpec, n_features: int, n_classes: int) -> MLP:

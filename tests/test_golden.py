@@ -117,10 +117,11 @@ SELECTION_RULE = {
            'summary.json': '07274000604ebdd6'},
 }
 
-# ... and cv.outer_folds (nested CV; the default 0 is off), written out with the other cv keys.
+# ... and cv.outer_folds (nested CV; the default 0 is off), dataset.label, dataset.features and
+# split.test (tables of the user's own data), written out with the other keys.
 OUTER_FOLDS = {
-    "train": {'config.yaml': 'c7d5cdcd92caf8e9', 'run.json': 'fcb940305b508d4c'},
-    "cv": {'config.yaml': 'd038509a55a41918', 'run.json': '2d76e756b914e18e'},
+    "train": {'config.yaml': '3c17ad2f63da3c58', 'run.json': '6dd5aa7e53a74896'},
+    "cv": {'config.yaml': '93d9dd62056b2085', 'run.json': '5de1631067eb6629'},
 }
 
 GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"],

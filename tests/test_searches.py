@@ -457,3 +457,20 @@ def test_the_nested_example_runs_as_a_smoke_run(tmp_path):
 @pytest.mark.parametrize("name", ["mnist_halving.yaml", "mnist_random.yaml"])
 def test_the_full_mnist_examples_run_as_smoke_runs(name, tmp_path, full_mnist_dir):
     _smoke("train", name, tmp_path, "--data-dir", str(full_mnist_dir))
+
+
+def test_every_report_of_a_halving_run_shows_its_rounds(halving_cv):
+    from typer.testing import CliRunner
+
+    from mlpsel.cli import app
+
+    path = str(halving_cv.run.path)
+    markdown = CliRunner().invoke(app, ["report", path, "--format", "md"])
+    assert markdown.exit_code == 0, markdown.output
+    assert "| round |" in markdown.output.replace("rank | round", "| round |")
+    assert "2 (9 epochs)" in markdown.output and "★ chosen" in markdown.output
+    html = CliRunner().invoke(app, ["report", path, "--format", "html"])
+    assert html.exit_code == 0, html.output
+    page = (halving_cv.run.path / "report.html").read_text()
+    assert "Successive halving, round by round" in page
+    assert "search.strategy</code> halving: factor 3, min_epochs 1" in page

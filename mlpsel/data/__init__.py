@@ -45,6 +45,7 @@ from mlpsel.data.registry import (
     dataset_names,
     get_spec,
 )
+from mlpsel.data.tabular import is_table_path, load_table_dataset
 from mlpsel.errors import DataError
 
 __all__ = [
@@ -158,7 +159,9 @@ def load_dataset(
         A registered name (:func:`dataset_names`: ``"mnist"``, ``"fashion-mnist"``,
         ``"mnist-mini"``), ``{"path": "/some/folder"}`` for a folder holding
         ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte`` and
-        ``t10k-labels-idx1-ubyte`` (each optionally ``.gz``), or a :class:`DatasetSpec`.
+        ``t10k-labels-idx1-ubyte`` (each optionally ``.gz``), ``{"path": "data.csv", "label":
+        "digit", "features": None}`` for a table (:mod:`mlpsel.data.tabular`: CSV, Parquet or
+        NPZ; every row a training row, no test set), or a :class:`DatasetSpec`.
     data_dir : str or Path, optional
         Folder with ``<data_dir>/<name>/<file>[.gz]``; default: ``MLPSEL_DATA_DIR`` if set.
     cache_dir : str or Path, optional
@@ -185,6 +188,9 @@ def load_dataset(
     """
     if isinstance(dataset, Mapping) and "synthetic" in dataset:
         return _synthetic_dataset(dataset["synthetic"])
+    if isinstance(dataset, Mapping) and is_table_path(str(dataset.get("path", ""))):
+        return load_table_dataset(str(dataset["path"]), dataset.get("label"),
+                                  dataset.get("features"))
     if isinstance(dataset, Mapping):
         return _load_path_dataset(dataset)
     if isinstance(dataset, DatasetSpec):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpsel.atomic import write_text
+from mlpsel.config import STRATEGY_SETTINGS, search_settings, search_space
 from mlpsel.report import plots
 from mlpsel.report.loading import (
     MISSING,
@@ -182,8 +183,11 @@ def report_figures(report: RunReport) -> list[Figure]:
         return examination_figures(report)
     best = report.best_trial_id
     histories = report.histories
-    results = report.results
     metric = report.selection_metric
+    every_round = report.results
+    results = every_round
+    if report.is_halving:  # the last round's candidates, each trained the full epochs
+        results = every_round[every_round["iter"] == every_round["iter"].max()]
     mean_over_folds = " (mean over folds at each epoch)" if report.kind == "cv" else ""
     varying = report.varying_parameter_keys
     figures = [
@@ -209,6 +213,14 @@ def report_figures(report: RunReport) -> list[Figure]:
               missing="not available yet" if results is None or not (
                   results["status"] == "ok").any() else "no hyperparameter varies in this grid"),
     ]
+    if report.is_halving:
+        figures.append(_draw(
+            "halving", "Successive halving, round by round",
+            f"Mean {metric_label(metric)} of every candidate after each round's budget of "
+            "epochs; the best third went on (continuing their trainings), the crosses were "
+            "dropped; the chosen one in red.", True,
+            lambda: plots.halving_figure(every_round, score_column=f"mean_{metric}",
+                                         best_id=best)))
     if report.kind == "cv":
         figures.append(_draw(
             "fold_spread", "Spread across folds",
@@ -293,14 +305,27 @@ def _settings(report: RunReport) -> str:
     if not report.config:
         return _missing("Settings")
     flat = flatten_config(report.config)
-    searched = {key.removeprefix("search.") for key in flat if key.startswith("search.")}
+    space = search_space(report.config)
+    settings = search_settings(report.config)
     items = []
+    if settings["strategy"] != "grid":
+        described = ", ".join(f"{name} {format_parameter(settings[name])}"
+                              for name in STRATEGY_SETTINGS[settings["strategy"]]
+                              if settings.get(name) is not None)
+        text = settings["strategy"] + (f": {described}" if described else "")
+        items.append(f'<div class="searched"><code>search.strategy</code> {escape(text)}</div>')
     for key, value in flat.items():
         if key.startswith("search."):
             continue
-        shown = "searched: " + ", ".join(format_parameter(v) for v in flat[f"search.{key}"]) \
-            if key in searched else format_parameter(value)
-        css = ' class="searched"' if key in searched else ""
+        candidates = space.get(key)
+        if isinstance(candidates, dict):  # a distribution of random search
+            (name, bounds), = candidates.items()
+            shown = f"searched: {name} {format_parameter(bounds)}"
+        elif candidates is not None:
+            shown = "searched: " + ", ".join(format_parameter(v) for v in candidates)
+        else:
+            shown = format_parameter(value)
+        css = ' class="searched"' if key in space else ""
         items.append(f"<div{css}><code>{escape(key)}</code> {escape(shown)}</div>")
     return f'<div class="settings">{"".join(items)}</div>'
 
@@ -494,7 +519,7 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
         ("Ranking of grid points", _ranking(report)),
         ("The chosen network", _chosen(report)),
         ("Learning curves", figures_of("learning_curves", "grid_learning_curves")),
-        ("Validation curves", figures_of("validation_curves", "fold_spread")),
+        ("Validation curves", figures_of("halving", "validation_curves", "fold_spread")),
         ("Confusion matrix", figures_of("confusion_matrix")),
         ("Per class", _per_class(report) + figures_of("per_class", "precision_recall")),
         ("Trials that failed", _failed(report)),
