@@ -79,6 +79,21 @@ def test_same_results_as_the_local_executor(cluster, tmp_path):
     assert info["executor"]["name"] == "dask" and len(info["executor"]["workers"]) >= 1
 
 
+def test_halving_continues_its_survivors_on_workers_as_locally(cluster, tmp_path):
+    """Checkpoints travel with the tasks (the client reads and stores them): the same rounds,
+    scores and chosen network as the local executor."""
+    config = load_config(QUICKSTART, [*CV_OVERRIDES, "training.epochs=4",
+                                      "search.strategy=halving", "search.factor=2",
+                                      "search.space.training.learning_rate=[0.02, 0.05, 0.2]"])
+    local = run_study("cv", config, StudyOptions(runs_dir=tmp_path / "local", jobs=2))
+    on_dask = run_study("cv", config, StudyOptions(runs_dir=tmp_path / "dask", jobs=2),
+                        executor=executor_for(cluster, config))
+    assert comparable(run_folder_digests(on_dask.run.path)) == comparable(
+        run_folder_digests(local.run.path))
+    assert any(name.endswith("-epochs4/result.json") for name in
+               run_folder_digests(on_dask.run.path))
+
+
 def kill_worker_once(task, blas_threads, marker_dir, start=None):
     """The first attempt at fold 1 of the first grid point kills its worker process."""
     if task.task_id.endswith("r0f1") and task.grid_point.index == 0:
