@@ -93,8 +93,12 @@ def test_bad_tables_are_one_line_naming_file_column_and_row(tmp_path, text, labe
 
 def test_a_broken_npz_is_one_line(tmp_path):
     (tmp_path / "data.npz").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match="cannot be read as NPZ"):
+    with pytest.raises(DataError, match="not an NPZ file"):
         load_table_dataset(tmp_path / "data.npz", "y")
+    np.savez(tmp_path / "objects.npz", y=np.array([{"a": 1}, None], dtype=object),
+             x=np.arange(2))
+    with pytest.raises(DataError, match=r"holds Python objects \(pickled\), which mlpsel never"):
+        load_table_dataset(tmp_path / "objects.npz", "y")
 
 
 def test_config_checks_the_file_and_the_label_before_any_work(tmp_path):

@@ -309,8 +309,9 @@ def test_a_survivor_continued_is_the_network_trained_straight(tmp_path):
 
 def test_halving_is_refused_where_nothing_is_chosen():
     config = load_config(QUICKSTART, HALVING)
-    with pytest.raises(ConfigError, match="examines every grid point"):
+    with pytest.raises(ConfigError, match="examines every grid point") as error:
         strategy_for("curve", config)
+    assert str(error.value).startswith(str(QUICKSTART))
     nested = load_config(QUICKSTART, [*HALVING, "cv.outer_folds=3"])
     with pytest.raises(ConfigError, match="not supported"):
         strategy_for("cv", nested)

@@ -16,6 +16,7 @@ the row where it helps) and what would be valid.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +52,9 @@ def read_table(path: Path) -> pd.DataFrame:
             except ImportError:
                 raise DataError(f"{path}: reading Parquet needs pyarrow: pip install "
                                 '"mlpsel[parquet]" (or give a CSV or NPZ file)') from None
+        if not zipfile.is_zipfile(path):
+            raise DataError(f"{path}: not an NPZ file (an NPZ is a zip of .npy arrays, as "
+                            "numpy.savez writes it)")
         with np.load(path, allow_pickle=False) as arrays:
             columns: dict[str, np.ndarray] = {}
             for name in arrays.files:
@@ -69,6 +73,12 @@ def read_table(path: Path) -> pd.DataFrame:
             return pd.DataFrame(columns)
     except DataError:
         raise
+    except ValueError as error:
+        if "pickle" in str(error):  # an object array: mlpsel never loads pickles
+            raise DataError(f"{path}: holds Python objects (pickled), which mlpsel never loads; "
+                            "save numeric or text arrays only") from None
+        reason = " ".join(str(error).split())[:200]
+        raise DataError(f"{path}: cannot be read as {suffix[1:].upper()} ({reason})") from None
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except Exception as error:  # noqa: BLE001 - every parser's own exception types

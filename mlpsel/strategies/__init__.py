@@ -52,11 +52,13 @@ def strategy_for(command: str, config: Config) -> Callable[[Config, Dataset], St
     if nested:
         raise ConfigError("nested CV around successive halving is not supported: use "
                           "search.strategy grid or random with --outer-folds",
-                          key="cv.outer_folds")
+                          file=config.source, key="cv.outer_folds",
+                          line=config.lines.get("cv.outer_folds"))
     if command not in ("train", "cv"):
         raise ConfigError(f"successive halving chooses a network; 'mlpsel {command}' examines "
                           "every grid point: use search.strategy grid or random",
-                          key="search.strategy")
+                          file=config.source, key="search.strategy",
+                          line=config.lines.get("search.strategy"))
     base = STRATEGIES[command]
 
     def halving(config: Config, dataset: Dataset) -> Strategy:
