@@ -108,6 +108,13 @@ class Task:
     def total_epochs(self) -> int:
         return self.epochs or self.grid_point.spec.training.epochs
 
+    @property
+    def epochs_to_train(self) -> int:
+        """The epochs this task trains itself: all, or those beyond the checkpoint it
+        continues."""
+        done = (self.continue_from.epochs or 0) if self.continue_from is not None else 0
+        return self.total_epochs - done
+
     def result_fields(self) -> dict[str, Any]:
         """The fields of the result that say which task it is."""
         fields = {"task_id": self.task_id, "grid_point_id": self.grid_point.grid_point_id,
@@ -301,8 +308,7 @@ def estimated_cost(task: Task) -> float:
     continued task: the epochs beyond its checkpoint)."""
     widths = [784, *task.grid_point.spec.model.hidden_layers, 10]  # only the order matters
     weights = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=False))
-    done = task.continue_from.epochs or 0 if task.continue_from is not None else 0
-    return float(weights * len(task.train_index) * (task.total_epochs - done))
+    return float(weights * len(task.train_index) * task.epochs_to_train)
 
 
 def _collect(future: Future, task: Task, run: RunFolder,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mlpsel.report import plots
-from mlpsel.report.loading import grid_point_histories, planned_splits
+from mlpsel.report.loading import grid_point_histories, last_round_frame, planned_splits
 from mlpsel.store import (
     BIASVAR_FIGURE,
     BIASVAR_TABLE,
@@ -50,9 +50,7 @@ def draw_cv_spread(run: RunFolder, chosen: str) -> None:
     info = run.read_run_info()
     _, n_splits = planned_splits(info, {}, "cv")
     metric = "validation_accuracy"
-    frame = pd.read_csv(run.cv_results_csv)
-    if "iter" in frame.columns:  # successive halving: the last round's candidates
-        frame = frame[frame["iter"] == frame["iter"].max()].reset_index(drop=True)
+    frame = last_round_frame(pd.read_csv(run.cv_results_csv))  # halving: the last round
     write_figure(run.figure(CV_SPREAD_FIGURE),
                  plots.cv_spread_figure(frame, metric=metric, n_splits=n_splits,
                                         best_id=chosen))

@@ -30,6 +30,7 @@ from mlpsel.report.loading import (
     format_score,
     format_seconds,
     is_missing,
+    last_round_frame,
     metric_label,
     nested_sentence,
     round_label,
@@ -185,9 +186,8 @@ def report_figures(report: RunReport) -> list[Figure]:
     histories = report.histories
     metric = report.selection_metric
     every_round = report.results
-    results = every_round
-    if report.is_halving:  # the last round's candidates, each trained the full epochs
-        results = every_round[every_round["iter"] == every_round["iter"].max()]
+    # successive halving: the last round's candidates, each trained the full epochs
+    results = last_round_frame(every_round) if every_round is not None else None
     mean_over_folds = " (mean over folds at each epoch)" if report.kind == "cv" else ""
     varying = report.varying_parameter_keys
     figures = [

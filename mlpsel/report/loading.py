@@ -494,6 +494,14 @@ def results_frame(rows: list[dict[str, Any]], metric: str) -> pd.DataFrame:
     return frame.sort_values([f"rank_{metric}", "trial_id"], kind="stable").reset_index(drop=True)
 
 
+def last_round_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A successive-halving table cut to its last round (every candidate trained the full
+    epochs); any other table as it is."""
+    if "iter" not in frame.columns:
+        return frame
+    return frame[frame["iter"] == frame["iter"].max()].reset_index(drop=True)
+
+
 def round_label(row: Mapping[str, Any]) -> str:
     """A halving row's round: ``2 (9 epochs)``."""
     return f"{row['iter']} ({row['n_resources']} epochs)"

@@ -224,9 +224,7 @@ class Halving(Strategy):
     def compute(self, finished: Results) -> dict[str, int]:
         """Epochs trained by the sweep (beyond every checkpoint continued), and what the full
         grid would have trained: every candidate, every split, ``training.epochs``."""
-        trained = sum(task.total_epochs - (task.continue_from.epochs or 0
-                                           if task.continue_from is not None else 0)
-                      for tasks in self.rounds for task in tasks
+        trained = sum(task.epochs_to_train for tasks in self.rounds for task in tasks
                       if task.task_id in finished)
         return {"epochs_trained": trained,
                 "full_grid_epochs": len(self.points) * self.splits_per_grid_point

@@ -30,7 +30,7 @@ import numpy as np
 from mlpsel.config import Config
 from mlpsel.data import Dataset
 from mlpsel.executor import Task
-from mlpsel.results import choose_best, grid_point_rows, higher_is_better
+from mlpsel.results import choose_best, grid_point_rows, higher_is_better, table_cell
 from mlpsel.search import GridPoint
 from mlpsel.splits import StratifiedKFold, splits_from_assignment
 from mlpsel.store import NESTED_RESULTS_TABLE, RunFolder, TaskId
@@ -158,8 +158,6 @@ class NestedKFold(Strategy):
 
     def tables(self, rows: list[dict[str, Any]], finished: Results) -> dict[str, pd.DataFrame]:
         import pandas as pd
-
-        from mlpsel.results import table_cell
 
         nested = [{key: table_cell(value) for key, value in row.items()}
                   for row in self.nested_rows(finished)]
