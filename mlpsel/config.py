@@ -66,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
         # a table (which has no test part of its own): the fraction of its rows held out as the
         # test set (stratified, seeded)
         "test": 0.2,
+        # a table: train, validation and test as fractions of all its rows (summing to 1; set
+        # train to use them), or a preset: small = 60/20/20, large = 98/1/1
+        "train": None,
+        "preset": None,
     },
     "cv": {
         "folds": 5,
@@ -87,6 +91,12 @@ DEFAULTS: dict[str, Any] = {
         "rounds": 20,
         "train_size": 1000,
         "bootstrap": False,
+    },
+    "preprocess": {
+        # the inputs' scaling, fitted on each training part only: standard (mean 0, std 1 per
+        # feature), minmax ([0, 1] per feature), none (images: /255), or auto (standard for a
+        # table of your own, none for images)
+        "scale": "auto",
     },
     "model": {
         "hidden_layers": [128],
@@ -122,6 +132,9 @@ DEFAULTS: dict[str, Any] = {
 SELECTION_METRICS = {f"validation_{name}": SCORES[name].higher_is_better
                      for name in VALIDATION_SCORES}
 SELECTION_RULES = ("best", "one_se")
+SCALINGS = ("auto", "standard", "minmax", "none")
+SPLIT_PRESETS = {"small": (0.6, 0.2, 0.2), "large": (0.98, 0.01, 0.01)}
+"""The course's three-way splits (train, validation, test): small data 60/20/20, large 98/1/1."""
 
 # ``search: {strategy: ..., space: {...}, ...}``: how the space is searched. A plain mapping of
 # dotted keys to lists is the grid.
@@ -195,6 +208,16 @@ class Config:
 def is_structured_search(search: Mapping[str, Any]) -> bool:
     """True for ``{strategy: ..., space: {...}}``; False for a plain grid of dotted keys."""
     return any(isinstance(key, str) and "." not in key for key in search)
+
+
+def input_scaling(values: Mapping[str, Any]) -> str:
+    """``preprocess.scale`` resolved: ``auto`` is ``standard`` for a table of the user's own,
+    ``none`` for images (and synthetic data)."""
+    scale = values["preprocess"]["scale"]
+    if scale != "auto":
+        return scale
+    path = values["dataset"]["path"]
+    return "standard" if path is not None and is_table_path(path) else "none"
 
 
 def search_space(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -384,12 +407,31 @@ def config_from_mapping(
     executor = _executor_settings(data.pop("executor", None), file=file, lines=lines)
     _merge(values, data, DEFAULTS, prefix="", file=file, lines=lines)
     overridden = {_apply_override(values, override) for override in overrides}
+    _apply_split_preset(values, data, overridden, file=file, lines=lines)
     if any(key.startswith("search.") for key in overridden):
         values["search"] = _check_search_section(values["search"], file="--set", lines={})
         if is_structured_search(values["search"]):
             overridden |= {f"search.space.{key.removeprefix('search.')}" for key in overridden}
     _validate(values, file=file, lines=lines, overridden=overridden)
     return Config(values=values, source=file, lines=lines, executor=executor)
+
+
+def _apply_split_preset(values: dict[str, Any], data: Mapping[str, Any], overridden: set[str],
+                        *, file: str, lines: Mapping[str, int]) -> None:
+    """``split.preset`` written out as the three fractions it stands for (so that config.yaml
+    says them); refused beside fractions given by hand."""
+    preset = values["split"]["preset"]
+    if preset is None:
+        return
+    given = set((data.get("split") or {}) if isinstance(data.get("split"), dict) else {})
+    given |= {key.removeprefix("split.") for key in overridden if key.startswith("split.")}
+    clash = sorted(given & {"train", "validation", "test"})
+    if clash:
+        raise ConfigError(f"split.preset {preset} sets train, validation and test itself; "
+                          f"drop split.{clash[0]} (or the preset)", file=file, key="split.preset",
+                          line=lines.get("split.preset"))
+    split = values["split"]
+    split["train"], split["validation"], split["test"] = SPLIT_PRESETS[preset]
 
 
 def _executor_settings(value: Any, *, file: str, lines: Mapping[str, int]) -> dict[str, Any]:
@@ -654,6 +696,14 @@ def _check_type(dotted: str, value: Any, *, file: str, line: int | None,
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise fail("a fraction between 0 and 1 or a count of images")
         return value
+    if dotted == "split.train":
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise fail("a fraction between 0 and 1, or null")
+        return None if value is None else float(value)
+    if dotted == "split.preset":
+        if value is not None and value not in SPLIT_PRESETS:
+            raise fail(f"one of {', '.join(SPLIT_PRESETS)} (or null)")
+        return value
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise fail("true or false")
@@ -754,6 +804,20 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
         raise fail("dataset.path", f"no such folder '{dataset['path']}'; give a folder holding "
                    "the four IDX files (train-images-idx3-ubyte[.gz], ...), or a .csv, "
                    ".parquet or .npz table")
+    split = values["split"]
+    if split["train"] is not None:
+        is_table = dataset["path"] is not None and is_table_path(dataset["path"])
+        if not is_table:
+            name = dataset["name"] if dataset["path"] is None else dataset["path"]
+            raise fail("split.train", f"'{name}' has a test set of its own; split.train and "
+                       "split.preset make a three-way split of a table of your own (dataset: "
+                       "{path: data.csv, label: ...})")
+        fractions = (split["train"], split["validation"], split["test"])
+        if not all(isinstance(f, float) and 0 < f < 1 for f in fractions) or \
+                abs(sum(fractions) - 1.0) > 1e-9:
+            raise fail("split.train", "a three-way split takes fractions train + validation + "
+                       f"test = 1, each between 0 and 1; got {fractions[0]} + {fractions[1]} + "
+                       f"{fractions[2]} = {sum(fractions):g}")
     structured = is_structured_search(values["search"])
     for dotted, candidates in search_space(values).items():
         shown = f"space.{dotted}" if structured else dotted
@@ -802,6 +866,8 @@ def value_problem(dotted: str, value: Any) -> str | None:
         return f"k-fold needs at least 2 folds, got {value}"
     if dotted == "cv.outer_folds" and (value < 0 or value == 1):
         return f"nested CV needs at least 2 outer folds (0 is off), got {value}"
+    if dotted == "preprocess.scale" and value not in SCALINGS:
+        return f"unknown scaling '{value}'; valid: {', '.join(SCALINGS)}"
     if dotted == "selection.rule" and value not in SELECTION_RULES:
         return f"unknown rule '{value}'; valid: {', '.join(SELECTION_RULES)}"
     if dotted == "selection.simplest_by" and value is not None and \

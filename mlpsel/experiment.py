@@ -78,6 +78,8 @@ def load_run_data(config: Config, *, data_dir: str | None = None,
         test_labels=cut(dataset.test_labels, keep_test), class_names=dataset.class_names,
         source=dataset.source, train_truth=cut(dataset.train_truth, keep_train),
         test_truth=cut(dataset.test_truth, keep_test),
+        train_source_rows=cut(dataset.train_source_rows, keep_train),
+        test_source_rows=cut(dataset.test_source_rows, keep_test),
     )
 
 
@@ -91,7 +93,8 @@ def hold_out_test_set(dataset: Dataset, fraction: float, seed: int, source: str)
     return Dataset(name=dataset.name, train_images=dataset.train_images[train],
                    train_labels=dataset.train_labels[train],
                    test_images=dataset.train_images[test], test_labels=dataset.train_labels[test],
-                   class_names=dataset.class_names, source=dataset.source)
+                   class_names=dataset.class_names, source=dataset.source,
+                   train_source_rows=train, test_source_rows=test)
 
 
 def build_network(spec: TrialSpec, n_features: int, n_classes: int) -> MLP:
@@ -101,6 +104,40 @@ def build_network(spec: TrialSpec, n_features: int, n_classes: int) -> MLP:
     layer_sizes = [n_features, *model.hidden_layers, n_classes]
     return MLP(layer_sizes, hidden_activation=model.activation, output=model.output,
                dropout=model.dropout, rng=np.random.default_rng([spec.seed, 1]))
+
+
+STATISTICS_CHUNK_ROWS = 4096
+"""Rows read at a time when fitting the input scaling (bounds its memory)."""
+
+
+def input_statistics(features: np.ndarray, rows: np.ndarray, how: str
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The standardisation ``(x − shift) · scale`` fitted on ``features[rows]`` alone (the
+    training part: no validation or test row is seen).
+
+    ``standard``: shift = mean, scale = 1/std per feature (population std; a constant feature
+    gets scale 1); ``minmax``: shift = min, scale = 1/(max − min) (1 where max = min).
+
+    Returns
+    -------
+    shift, scale : ndarray, shape (n_features,), float64
+    """
+    n = len(rows)
+    total = np.zeros(features.shape[1])
+    squares = np.zeros(features.shape[1])
+    low = np.full(features.shape[1], np.inf)
+    high = np.full(features.shape[1], -np.inf)
+    for start in range(0, n, STATISTICS_CHUNK_ROWS):
+        chunk = features[rows[start:start + STATISTICS_CHUNK_ROWS]].astype(np.float64)  # (c, d)
+        total += chunk.sum(axis=0)
+        squares += (chunk * chunk).sum(axis=0)
+        low, high = np.minimum(low, chunk.min(axis=0)), np.maximum(high, chunk.max(axis=0))
+    if how == "standard":
+        mean = total / n
+        std = np.sqrt(np.maximum(squares / n - mean * mean, 0.0))
+        return mean, np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
+    spread = high - low
+    return low, np.where(spread > 0, 1.0 / np.where(spread > 0, spread, 1.0), 1.0)
 
 
 def build_optimizer(training: TrainingSpec) -> Any:
@@ -226,6 +263,9 @@ def run_trial(
             initial_epoch = state.epochs_done
         else:
             network = build_network(spec, dataset.n_features, dataset.n_outputs)
+            if spec.input_scaling != "none":  # fitted on the rows trained on, nothing else
+                network.set_input_standardisation(*input_statistics(
+                    dataset.train_images, train_index, spec.input_scaling))
             optimizer = build_optimizer(training)
             rng = np.random.default_rng([spec.seed, 2])
         history = fit(

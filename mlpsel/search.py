@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpsel.config import Config, set_dotted
+from mlpsel.config import Config, input_scaling, set_dotted
 
 
 def canonical_json(value: Any) -> str:
@@ -65,11 +65,13 @@ class TrainingSpec:
 
 @dataclass(frozen=True)
 class TrialSpec:
-    """Everything one trial needs besides its data: seed, network, training."""
+    """Everything one trial needs besides its data: seed, network, training, and how its
+    inputs are scaled (``standard``, ``minmax`` or ``none``: ``preprocess.scale`` resolved)."""
 
     seed: int
     model: ModelSpec
     training: TrainingSpec
+    input_scaling: str = "none"
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> TrialSpec:
@@ -83,6 +85,7 @@ class TrialSpec:
                             dropout=model["dropout"]),
             training=TrainingSpec(**{name: values["training"][name]
                                      for name in TrainingSpec.__dataclass_fields__}),
+            input_scaling=input_scaling(values),
         )
 
 

@@ -278,6 +278,10 @@ class RunFolder:
         return self.path / "folds.npz"
 
     @property
+    def split_npz(self) -> Path:
+        return self.path / "split.npz"
+
+    @property
     def outer_folds_npz(self) -> Path:
         return self.path / "outer_folds.npz"
 
@@ -426,6 +430,14 @@ class RunFolder:
         every repeat — and the ``labels`` (N,) it was made from."""
         with atomic_open(self.folds_npz, "wb") as f:
             np.savez(f, fold_assignment=assignment, labels=labels)
+
+    def write_split(self, parts: Mapping[str, np.ndarray]) -> None:
+        """``split.npz``: for a table the run split, the file rows (0-based data rows) of each
+        part: ``test``, ``train_set`` (everything else), and ``train`` / ``validation`` of a
+        holdout split."""
+        with atomic_open(self.split_npz, "wb") as f:
+            np.savez(f, **{name: np.asarray(rows, dtype=np.int64)
+                           for name, rows in parts.items()})
 
     def write_outer_folds(self, assignment: np.ndarray) -> None:
         """``outer_folds.npz``: ``outer_fold`` (N,), nested CV's outer fold of every training

@@ -137,3 +137,109 @@ def test_load_dataset_takes_a_table_reference(tmp_path):
     data = load_dataset({"path": str(tmp_path / "data.csv"), "label": "kind"})
     assert data.name == "data" and len(data.train_labels) == 200 and len(data.test_labels) == 0
     assert Path(data.source) == tmp_path / "data.csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# Scaling fitted on the training part only
+
+
+def test_input_statistics_by_hand():
+    from mlpsel.experiment import input_statistics
+
+    features = np.array([[0.0, 10, 5], [2, 10, 1], [4, 10, 3], [100, -7, 0]])  # row 3: unseen
+    shift, scale = input_statistics(features, np.array([0, 1, 2]), "standard")
+    assert np.allclose(shift, [2, 10, 3])
+    assert np.allclose(scale, [1 / np.sqrt(8 / 3), 1.0, 1 / np.sqrt(8 / 3)])  # constant: 1
+    low, spread = input_statistics(features, np.array([0, 1, 2]), "minmax")
+    assert np.allclose(low, [0, 10, 1]) and np.allclose(spread, [1 / 4, 1.0, 1 / 4])
+
+
+def test_the_scaling_of_a_trial_sees_its_training_rows_and_nothing_else():
+    from mlpsel.data import Dataset
+    from mlpsel.experiment import run_trial
+    from mlpsel.search import TrialSpec
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(100, 3)).astype(np.float32)
+    features[60:] += 1000.0  # validation rows far away: any leak would move the statistics
+    labels = (features[:, 0] > features[:, 0].mean()).astype(np.int64)
+    labels[:2], labels[60:62] = [0, 1], [0, 1]
+    data = Dataset("t", features, labels, features[:0], labels[:0], ("a", "b"), "test")
+    config = load_config(None, ["preprocess.scale=standard", "training.epochs=1"])
+    spec = TrialSpec.from_values(config.values)
+    outcome = run_trial(spec, data, np.arange(60), np.arange(60, 100))
+    network = outcome.network
+    assert np.allclose(network.input_shift[:, 0], features[:60].mean(axis=0), atol=1e-4)
+    assert np.allclose(network.input_scale[:, 0], 1 / features[:60].std(axis=0), rtol=1e-4)
+
+
+def test_auto_scaling_is_standard_for_tables_and_none_for_images(tmp_path):
+    from mlpsel.config import input_scaling
+
+    table().to_csv(tmp_path / "data.csv", index=False)
+    own = load_config(None, [f"dataset.path={tmp_path / 'data.csv'}", "dataset.label=kind"])
+    assert input_scaling(own.values) == "standard"
+    assert input_scaling(load_config(None).values) == "none"
+    with pytest.raises(ConfigError, match="unknown scaling 'zscore'"):
+        load_config(None, ["preprocess.scale=zscore"])
+
+
+def three_way_run(tmp_path: Path, *settings: str) -> Path:
+    table(500).to_csv(tmp_path / "data.csv", index=False)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"""name: own
+dataset: {{path: {tmp_path / 'data.csv'}, label: kind, features: [a, b, c]}}
+model: {{hidden_layers: [8]}}
+training: {{epochs: 2, learning_rate: 0.1}}
+""")
+    result = CliRunner().invoke(app, ["train", str(config), "--runs-dir", str(tmp_path / "runs"),
+                                      *[item for s in settings for item in ("--set", s)]])
+    assert result.exit_code == 0, result.output
+    (run,) = (tmp_path / "runs").iterdir()
+    return run
+
+
+def test_three_way_split_preset_small_is_60_20_20_stratified_and_recorded(tmp_path):
+    run = three_way_run(tmp_path, "split.preset=small")
+    parts = np.load(run / "split.npz")
+    sizes = {name: len(parts[name]) for name in ("train", "validation", "test")}
+    assert sizes == {"train": 300, "validation": 100, "test": 100}
+    everything = np.concatenate([parts["train"], parts["validation"], parts["test"]])
+    assert sorted(everything) == list(range(500))  # disjoint, and every row somewhere
+    assert sorted(parts["train_set"]) == sorted(np.concatenate([parts["train"],
+                                                                parts["validation"]]))
+    kind = table(500)["kind"].to_numpy()
+    share = np.mean(kind == "yes")
+    for name, size in sizes.items():
+        assert abs(np.mean(kind[parts[name]] == "yes") - share) <= 1 / size + 1e-9, name
+    # the chosen network's scaling was fitted on the train part of the file, nothing else
+    features = table(500)[["a", "b", "c"]].to_numpy()
+    with np.load(run / "best" / "model.npz") as model:
+        assert np.allclose(model["input_shift"][:, 0], features[parts["train"]].mean(axis=0),
+                           atol=1e-5)
+    report = CliRunner().invoke(app, ["report", str(run)])
+    assert "from 100 test images" in report.output
+
+
+def test_three_way_split_by_fractions(tmp_path):
+    run = three_way_run(tmp_path, "split.train=0.9", "split.validation=0.05", "split.test=0.05")
+    parts = np.load(run / "split.npz")
+    assert [len(parts[n]) for n in ("train", "validation", "test")] == [450, 25, 25]
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    (["split.preset=small", "split.validation=0.3"], "split.preset small sets train"),
+    (["split.train=0.5", "split.validation=0.2", "split.test=0.2"], r"= 0.9"),
+    (["split.preset=huge"], "one of small, large"),
+])
+def test_bad_three_way_splits(tmp_path, settings, message):
+    table().to_csv(tmp_path / "data.csv", index=False)
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, [f"dataset.path={tmp_path / 'data.csv'}", "dataset.label=kind",
+                           *settings])
+
+
+def test_a_three_way_split_of_mnist_is_refused(tmp_path):
+    (tmp_path / "c.yaml").write_text("dataset: mnist\nsplit: {preset: large}\n")
+    with pytest.raises(ConfigError, match="'mnist' has a test set of its own"):
+        load_config(tmp_path / "c.yaml")

@@ -117,11 +117,12 @@ SELECTION_RULE = {
            'summary.json': '07274000604ebdd6'},
 }
 
-# ... and cv.outer_folds (nested CV; the default 0 is off), dataset.label, dataset.features and
-# split.test (tables of the user's own data), written out with the other keys.
+# ... and cv.outer_folds (nested CV; the default 0 is off), dataset.label, dataset.features,
+# split.test, split.train, split.preset and preprocess.scale (tables of the user's own data;
+# images keep /255), written out with the other keys.
 OUTER_FOLDS = {
-    "train": {'config.yaml': '3c17ad2f63da3c58', 'run.json': '6dd5aa7e53a74896'},
-    "cv": {'config.yaml': '93d9dd62056b2085', 'run.json': '5de1631067eb6629'},
+    "train": {'config.yaml': 'aea802aeb77a2f3a', 'run.json': 'fdcb05834c9a76d2'},
+    "cv": {'config.yaml': '00cf075875cf301b', 'run.json': '03f935a0339ad7b4'},
 }
 
 GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"],

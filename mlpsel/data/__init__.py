@@ -79,6 +79,9 @@ class Dataset:
     source : str
         Where the data came from: ``"package"`` for a shipped dataset, else the folder(s) the
         files were found in (a data dir, the cache, a path dataset's folder).
+    train_source_rows, test_source_rows : ndarray of int, or None
+        For a table split into training and test sets by the run: the file's row (0-based, data
+        rows) of every training and test sample.
     """
 
     name: str
@@ -90,6 +93,8 @@ class Dataset:
     source: str
     train_truth: np.ndarray | None = None
     test_truth: np.ndarray | None = None
+    train_source_rows: np.ndarray | None = None
+    test_source_rows: np.ndarray | None = None
 
     @property
     def is_regression(self) -> bool:

@@ -58,16 +58,20 @@ def default_input_scale(X_rows: np.ndarray) -> float:
     return 1.0 / 255.0 if X_rows.dtype == np.uint8 else 1.0
 
 
-def rows_to_columns(X_rows: np.ndarray, idx: np.ndarray | slice, scale: float,
-                    dtype: type) -> np.ndarray:
-    """The rows ``idx`` of ``X_rows`` as float columns ``X`` (n_0, m), times ``scale``.
+def rows_to_columns(X_rows: np.ndarray, idx: np.ndarray | slice, scale: float | np.ndarray,
+                    dtype: type, shift: np.ndarray | None = None) -> np.ndarray:
+    """The rows ``idx`` of ``X_rows`` as float columns ``X`` (n_0, m), ``(x − shift) · scale``.
 
     ``X_rows[idx].T`` is a free view; ``astype`` copies it into the float type keeping that
     layout (so a column of X is a row in memory, and BLAS reads X without a copy), then the
     scaling is done in place: quicker than one ``np.multiply(..., dtype=)``, the same numbers.
+    ``scale`` is a number, or (n_0, 1) per input with ``shift`` (n_0, 1): a network's input
+    standardisation (:attr:`MLP.input_shift`, :attr:`MLP.input_scale`).
     """
     X = X_rows[idx].T.astype(dtype)  # (n_0, m)
-    if scale != 1.0:
+    if shift is not None:
+        X -= shift  # (n_0, 1) broadcast over the m columns
+    if isinstance(scale, np.ndarray) or scale != 1.0:
         X *= scale
     return X
 
@@ -111,7 +115,14 @@ class MLP:
         ``W[l-1]`` is W[l], shape (n_l, n_{l-1}).
     b : list of ndarray
         ``b[l-1]`` is b[l], shape (n_l, 1).
+    input_shift, input_scale : ndarray, shape (n_0, 1), or None
+        The inputs' standardisation, fixed before training (``preprocess.scale``): every input
+        becomes ``(x − input_shift) · input_scale``. None (the default): the plain scaling of
+        :func:`default_input_scale`.
     """
+
+    input_shift: np.ndarray | None = None
+    input_scale: np.ndarray | None = None
 
     def __init__(self, layer_sizes: Sequence[int], hidden_activation: str = "relu",
                  output: str = "softmax", dropout: float = 0.0, *, rng: np.random.Generator,
@@ -160,6 +171,21 @@ class MLP:
         """For each array of :meth:`parameters`: True for weights (decayed), False for biases."""
         return [is_weight for _ in self.W for is_weight in (True, False)]
 
+    def set_input_standardisation(self, shift: np.ndarray, scale: np.ndarray) -> None:
+        """Fix the inputs' standardisation: ``(x − shift) · scale``, both (n_0,) or (n_0, 1)."""
+        n_0 = self.layer_sizes[0]
+        self.input_shift = np.asarray(shift, dtype=self.dtype).reshape(n_0, 1)
+        self.input_scale = np.asarray(scale, dtype=self.dtype).reshape(n_0, 1)
+
+    def input_transform(self, X_rows: np.ndarray, input_scale: float | None
+                        ) -> tuple[float | np.ndarray, np.ndarray | None]:
+        """``(scale, shift)`` for :func:`rows_to_columns`: the network's own standardisation
+        when it has one, else ``input_scale`` (default :func:`default_input_scale`)."""
+        if self.input_scale is not None:
+            return self.input_scale, self.input_shift
+        return (default_input_scale(X_rows) if input_scale is None else float(input_scale),
+                None)
+
     def astype(self, dtype: type) -> MLP:
         """A copy of this network with parameters in ``dtype`` (float64 for gradient checks)."""
         copy = MLP.__new__(MLP)
@@ -167,6 +193,8 @@ class MLP:
                                self.dropout, dtype)
         copy.W = [W.astype(copy.dtype) for W in self.W]
         copy.b = [b.astype(copy.dtype) for b in self.b]
+        if self.input_scale is not None:
+            copy.set_input_standardisation(self.input_shift, self.input_scale)
         return copy
 
     def __repr__(self) -> str:
@@ -354,13 +382,13 @@ class MLP:
             raise ValueError(f"X_rows must have shape (N, n_0={self.layer_sizes[0]}), samples as "
                              f"rows; got {X_rows.shape}")
         rows = check_row_indices(rows, X_rows.shape[0], "rows")
-        scale = default_input_scale(X_rows) if input_scale is None else float(input_scale)
+        scale, shift = self.input_transform(X_rows, input_scale)
         N = X_rows.shape[0] if rows is None else rows.shape[0]
         out = np.empty((N, self.layer_sizes[-1]), dtype=self.dtype)  # (N, n_L)
         for start in range(0, N, chunk_rows):
             stop = start + chunk_rows
             idx = slice(start, stop) if rows is None else rows[start:stop]  # this chunk's rows
-            X = rows_to_columns(X_rows, idx, scale, self.dtype)  # (n_0, m)
+            X = rows_to_columns(X_rows, idx, scale, self.dtype, shift)  # (n_0, m)
             Z_L = self.logits(X)  # (n_L, m)
             # Ŷ = softmax(Z[L]) or Z[L]
             Y_hat = softmax(Z_L) if self.output == "softmax" else Z_L  # (n_L, m)
@@ -389,11 +417,14 @@ class MLP:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The network as named arrays, as a model file stores them: ``W1..WL`` (n_l, n_{l-1}),
-        ``b1..bL`` (n_l, 1) and ``metadata`` (the architecture as a JSON string)."""
+        ``b1..bL`` (n_l, 1), ``metadata`` (the architecture as a JSON string), and
+        ``input_shift``, ``input_scale`` (n_0, 1) when the network standardises its inputs."""
         arrays = {"metadata": np.array(json.dumps(self.metadata()))}
         for l in range(1, self.L + 1):  # noqa: E741  (the course's layer index)
             arrays[f"W{l}"] = self.W[l - 1]
             arrays[f"b{l}"] = self.b[l - 1]
+        if self.input_scale is not None:
+            arrays["input_shift"], arrays["input_scale"] = self.input_shift, self.input_scale
         return arrays
 
     @classmethod
@@ -424,4 +455,10 @@ class MLP:
                                  f"{(sizes[l], sizes[l - 1])}, {(sizes[l], 1)}")
             network.W.append(W.astype(network.dtype))
             network.b.append(b.astype(network.dtype))
+        if "input_scale" in arrays:
+            shift, scale = arrays["input_shift"], arrays["input_scale"]
+            if shift.shape != (sizes[0], 1) or scale.shape != (sizes[0], 1):
+                raise ValueError(f"input standardisation has shapes {shift.shape}, "
+                                 f"{scale.shape}; expected {(sizes[0], 1)}")
+            network.set_input_standardisation(shift, scale)
         return network

@@ -30,7 +30,7 @@ from mlpsel.nn.activations import ACTIVATIONS
 from mlpsel.nn.blas import matmul_accumulate
 from mlpsel.nn.layers import dropout_forward
 from mlpsel.nn.losses import LOSSES, softmax_cross_entropy_labels
-from mlpsel.nn.network import MLP, check_row_indices, default_input_scale, rows_to_columns
+from mlpsel.nn.network import MLP, check_row_indices, rows_to_columns
 from mlpsel.nn.optimizers import Optimizer
 
 EVALUATION_CHUNK_ROWS = 1024  # as fast as larger chunks, and a smaller peak memory
@@ -229,13 +229,13 @@ def evaluate(network: MLP, X_rows: np.ndarray, y: np.ndarray, *,
     X_rows, y = np.asarray(X_rows), np.asarray(y)
     _check_data(network, X_rows, y, "validation")
     rows = check_row_indices(rows, X_rows.shape[0], "rows")
-    scale = default_input_scale(X_rows) if input_scale is None else float(input_scale)
+    scale, shift = network.input_transform(X_rows, input_scale)
     n_L = network.layer_sizes[-1]
     N = X_rows.shape[0] if rows is None else rows.shape[0]
     loss_sum, correct = 0.0, 0
     for start in range(0, N, chunk_rows):
         idx = slice(start, start + chunk_rows) if rows is None else rows[start:start + chunk_rows]
-        X = rows_to_columns(X_rows, idx, scale, network.dtype)  # (n_0, m)
+        X = rows_to_columns(X_rows, idx, scale, network.dtype, shift)  # (n_0, m)
         Z_L = network.logits(X)  # (n_L, m)
         if y.ndim == 1 and network.output == "softmax":
             labels = y[idx]  # (m,)
@@ -484,7 +484,7 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
     if N == 0:
         raise ValueError("X_train has no rows")
 
-    scale = default_input_scale(X_train) if input_scale is None else float(input_scale)
+    scale, shift = network.input_transform(X_train, input_scale)
     dtype = network.dtype
     n_L = network.layer_sizes[-1]
     labels = y_train.ndim == 1
@@ -509,7 +509,7 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
                 idx = order[start:start + batch_size]  # (m,)
                 if rows is not None:
                     idx = rows[idx]  # (m,)
-                X = rows_to_columns(X_train, idx, scale, dtype)  # (n_0, m)
+                X = rows_to_columns(X_train, idx, scale, dtype, shift)  # (n_0, m)
                 batch_labels = y_train[idx] if labels else None  # (m,)
                 if step is not None:
                     Y = None if targets_are_labels else _targets(y_train, idx, n_L, dtype)

@@ -431,8 +431,9 @@ def _chosen(report: RunReport) -> str:
             for key, _ in TEST_SCORE_LABELS if key in scores)
         parts.append("<p>The test set, scored once, after the choice:</p>"
                      f'<div class="scores">{boxes}</div>')
-        if accuracy_interval(scores):
-            parts.append(f"<p>Test accuracy{escape(accuracy_interval(scores))}.</p>")
+        interval = accuracy_interval(scores, report.split_sizes.get("test"))
+        if interval:
+            parts.append(f"<p>Test accuracy{escape(interval)}.</p>")
     return "".join(parts)
 
 

@@ -628,12 +628,14 @@ def nested_sentence(report: RunReport) -> str | None:
             f"won {nested.get('final_choice_won')} outer folds (nested_results.csv).")
 
 
-def accuracy_interval(scores: Mapping[str, Any]) -> str:
-    """`` (95% Wilson interval 0.9472–0.9703)`` where the run recorded it."""
+def accuracy_interval(scores: Mapping[str, Any], n_test: Any = None) -> str:
+    """`` (95% Wilson interval 0.9472–0.9703 from 1,000 test images)`` where the run recorded
+    it: how much the test set can tell (1% of a small table cannot tell much)."""
     interval = scores.get("test_accuracy_interval")
     if not interval or len(interval) != 2:
         return ""
-    return f" (95% Wilson interval {interval[0]:.4f}–{interval[1]:.4f})"
+    backing = f" from {n_test:,} test images" if isinstance(n_test, (int, np.integer)) else ""
+    return f" (95% Wilson interval {interval[0]:.4f}–{interval[1]:.4f}{backing})"
 
 
 def tied_mark(values: Mapping[str, Any], is_best: bool) -> str:

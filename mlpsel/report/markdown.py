@@ -142,8 +142,9 @@ def _chosen(report: RunReport) -> str:
                   markdown_table([label for _, label in present],
                                  [[format_score(scores[key]) for key, _ in present]],
                                  ["right"] * len(present))]
-        if accuracy_interval(scores):
-            lines += ["", f"Test accuracy{accuracy_interval(scores)}."]
+        interval = accuracy_interval(scores, report.split_sizes.get("test"))
+        if interval:
+            lines += ["", f"Test accuracy{interval}."]
     return "\n".join(lines)
 
 

@@ -150,8 +150,9 @@ def chosen_network_text(report: RunReport) -> Text:
     text.append("Test set (scored once): ", style="bold")
     text.append("  ".join(f"{label} {format_score(scores.get(key))}" for key, label in
                           TEST_SCORE_LABELS if key in scores))
-    if accuracy_interval(scores):
-        text.append(f"\ntest accuracy{accuracy_interval(scores)}")
+    interval = accuracy_interval(scores, report.split_sizes.get("test"))
+    if interval:
+        text.append(f"\ntest accuracy{interval}")
     return text
 
 

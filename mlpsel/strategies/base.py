@@ -72,6 +72,8 @@ class Strategy:
         self.n_train = len(dataset.train_labels)
         self.n_test = len(dataset.test_labels)
         self.n_features, self.n_outputs = dataset.n_features, dataset.n_outputs
+        # a table split by the run: the file's row of every training and test sample
+        self.source_rows = (dataset.train_source_rows, dataset.test_source_rows)
         self.tasks: list[Task] = []
         self._planned = False
 
@@ -86,6 +88,15 @@ class Strategy:
 
     def prepare(self, run: RunFolder) -> None:
         """Write what the strategy stores before any task runs (k-fold: the folds)."""
+
+    def _write_split(self, run: RunFolder, **parts: Any) -> None:
+        """``split.npz`` for a table the run split: the file rows of the test set, the training
+        set, and of ``parts`` (positions in the training set, e.g. the validation part)."""
+        train_rows, test_rows = self.source_rows
+        if train_rows is None:
+            return
+        run.write_split({"train_set": train_rows, "test": test_rows,
+                         **{name: train_rows[index] for name, index in parts.items()}})
 
     def plan(self, finished: Results) -> list[Task]:
         """The next round of tasks given the results so far; ``[]`` when there is no more."""

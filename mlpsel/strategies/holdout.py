@@ -6,6 +6,7 @@ validation metric alone is chosen, and that trial's own network is scored once o
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from mlpsel.config import Config
@@ -14,7 +15,7 @@ from mlpsel.errors import ConfigError
 from mlpsel.executor import Task
 from mlpsel.results import grid_point_rows, holdout_trials_frame
 from mlpsel.splits import holdout_split
-from mlpsel.store import TRIALS_TABLE, TaskId
+from mlpsel.store import TRIALS_TABLE, RunFolder, TaskId
 from mlpsel.strategies.base import Choice, Results, Strategy
 
 if TYPE_CHECKING:
@@ -35,8 +36,11 @@ class Holdout(Strategy):
                               "splits: use 'mlpsel cv', or selection.rule: best",
                               key="selection.rule")
         split = config["split"]
+        validation = split["validation"]
+        if split["train"] is not None:  # a three-way split: fractions of the whole table
+            validation = math.floor(validation * (self.n_train + self.n_test) + 0.5)
         self.train_index, self.validation_index = holdout_split(
-            dataset.strata, split["validation"], seed=config["seed"],
+            dataset.strata, validation, seed=config["seed"],
             stratify=split["stratify"])  # (n_train,), (n_validation,)
         self.tasks = [Task(TaskId(point.grid_point_id), point, self.train_index,
                            self.validation_index, save_model=True) for point in self.points]
@@ -48,6 +52,9 @@ class Holdout(Strategy):
 
     def run_details(self) -> dict[str, Any]:
         return {**super().run_details(), "split": self.split_sizes}
+
+    def prepare(self, run: RunFolder) -> None:
+        self._write_split(run, train=self.train_index, validation=self.validation_index)
 
     def rows(self, finished: Results) -> list[dict[str, Any]]:
         return grid_point_rows(self.sweep_results(finished), n_splits=1, metric=self.metric)

@@ -59,6 +59,7 @@ class KFold(Strategy):
 
     def prepare(self, run: RunFolder) -> None:
         run.write_folds(self.assignment, self.labels)
+        self._write_split(run)
 
     def rows(self, finished: Results) -> list[dict[str, Any]]:
         return grid_point_rows(self.sweep_results(finished), n_splits=self.splits_per_grid_point,
