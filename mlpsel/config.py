@@ -92,6 +92,18 @@ DEFAULTS: dict[str, Any] = {
         "train_size": 1000,
         "bootstrap": False,
     },
+    "task": {
+        # a binary task: this class (its name, e.g. 5 or "cat") against all the others, with one
+        # sigmoid output unit and binary cross-entropy
+        "one_vs_rest": None,
+    },
+    "threshold": {
+        # a binary task's decision threshold (positive when ŷ ≥ t): fixed, or chosen on the
+        # validation part: choose: max_f1 | {recall: 0.95} (the highest t reaching it) |
+        # {precision: 0.99} (the lowest t reaching it); then applied once to the test set
+        "choose": None,
+        "fixed": 0.5,
+    },
     "preprocess": {
         # the inputs' scaling, fitted on each training part only: standard (mean 0, std 1 per
         # feature), minmax ([0, 1] per feature), none (images: /255), or auto (standard for a
@@ -280,7 +292,8 @@ def leaf_keys(defaults: Mapping[str, Any] = DEFAULTS, prefix: str = "") -> list[
 
 
 SEARCHABLE_KEYS = tuple(k for k in leaf_keys()
-                        if not k.startswith(("dataset.", "name", "cv.", "curve.", "biasvar.")))
+                        if not k.startswith(("dataset.", "name", "cv.", "curve.", "biasvar.",
+                                             "task.", "threshold.", "split.")))
 
 
 def _did_you_mean(key: str, candidates: Iterable[str]) -> str:
@@ -408,6 +421,8 @@ def config_from_mapping(
     _merge(values, data, DEFAULTS, prefix="", file=file, lines=lines)
     overridden = {_apply_override(values, override) for override in overrides}
     _apply_split_preset(values, data, overridden, file=file, lines=lines)
+    if values["task"]["one_vs_rest"] is not None and values["model"]["output"] == "softmax":
+        values["model"]["output"] = "sigmoid"  # one output unit: this class against the rest
     if any(key.startswith("search.") for key in overridden):
         values["search"] = _check_search_section(values["search"], file="--set", lines={})
         if is_structured_search(values["search"]):
@@ -696,6 +711,21 @@ def _check_type(dotted: str, value: Any, *, file: str, line: int | None,
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise fail("a fraction between 0 and 1 or a count of images")
         return value
+    if dotted == "threshold.choose":
+        if value is None or value == "max_f1":
+            return value
+        if (isinstance(value, dict) and len(value) == 1
+                and next(iter(value)) in ("recall", "precision")
+                and isinstance(next(iter(value.values())), (int, float))
+                and not isinstance(next(iter(value.values())), bool)):
+            ((name, target),) = value.items()
+            return {name: float(target)}
+        raise fail("max_f1, {recall: 0.95} or {precision: 0.99}")
+    if dotted == "task.one_vs_rest":
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, (int, str))):
+            raise fail("a class name such as 5 or cat, or null")
+        return value
     if dotted == "split.train":
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise fail("a fraction between 0 and 1, or null")
@@ -804,6 +834,27 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
         raise fail("dataset.path", f"no such folder '{dataset['path']}'; give a folder holding "
                    "the four IDX files (train-images-idx3-ubyte[.gz], ...), or a .csv, "
                    ".parquet or .npz table")
+    binary = values["task"]["one_vs_rest"] is not None
+    if binary and (values["model"]["output"] != "sigmoid" or dataset["name"] == "synthetic"):
+        raise fail("task.one_vs_rest", "a one-vs-rest task is a classification with one "
+                   "sigmoid output unit: use model.output sigmoid (the default for it) and "
+                   "class labels")
+    choose = values["threshold"]["choose"]
+    if isinstance(choose, dict) and not 0 < next(iter(choose.values())) <= 1:
+        raise fail("threshold.choose", f"a {next(iter(choose))} target is between 0 and 1 "
+                   f"(exclusive of 0), got {next(iter(choose.values()))}")
+    if not 0 <= values["threshold"]["fixed"] <= 1:
+        raise fail("threshold.fixed", "a decision threshold on ŷ is between 0 and 1, got "
+                   f"{values['threshold']['fixed']}")
+    if choose is not None and not binary:
+        raise fail("threshold.choose", "decision thresholds are for binary tasks: set "
+                   "task.one_vs_rest (the class to tell from the rest)")
+    if not binary and values["model"]["output"] == "sigmoid":
+        raise fail("model.output", "a sigmoid output is one unit for a binary task: set "
+                   "task.one_vs_rest to the class to tell from the rest")
+    if "model.output" in search_space(values) and binary:
+        raise fail("task.one_vs_rest", "a one-vs-rest task fixes the output (one sigmoid "
+                   "unit): do not search model.output")
     split = values["split"]
     if split["train"] is not None:
         is_table = dataset["path"] is not None and is_table_path(dataset["path"])
@@ -897,7 +948,8 @@ def value_problem(dotted: str, value: Any) -> str | None:
     if dotted == "model.activation" and value not in HIDDEN_ACTIVATIONS:
         return f"unknown activation '{value}'; valid: {', '.join(HIDDEN_ACTIVATIONS)}"
     if dotted == "model.output" and value not in OUTPUTS:
-        return f"unknown output '{value}'; valid: softmax (cross-entropy), identity (squared error)"
+        return (f"unknown output '{value}'; valid: softmax (cross-entropy), identity (squared "
+                "error), sigmoid (binary cross-entropy, with task.one_vs_rest)")
     if dotted == "training.optimizer" and value not in OPTIMIZERS:
         return f"unknown optimizer '{value}'; valid: {', '.join(OPTIMIZERS)}"
     if dotted == "selection.metric" and value not in SELECTION_METRICS:

@@ -139,7 +139,7 @@ def run_on_worker(task: Task, blas_threads: int,
     predictions = outcome.validation_predictions if task.keep_predictions else None
     return {"result": result, "history": outcome.history, "model": model,
             "predictions": predictions, "checkpoint": outcome.checkpoint,
-            "worker": worker.address}
+            "scores": outcome.validation_scores, "worker": worker.address}
 
 
 @dataclass
@@ -308,7 +308,8 @@ class DaskExecutor:
             network = MLP.from_arrays(payload["model"]) if payload["model"] else None
             result = payload["result"]
             run.write_task(task.id, result, payload["history"], HISTORY_COLUMNS, network,
-                           payload.get("predictions"), payload.get("checkpoint"))
+                           payload.get("predictions"), payload.get("checkpoint"),
+                           payload.get("scores"))
         emit(TaskFinished(task.task_id, result, refit=task.id.refit))
         return result
 

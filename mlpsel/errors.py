@@ -71,6 +71,11 @@ class NoSuccessfulTrial(MlpselError):
     """Every trial failed or diverged, or the refit did: there is no network to test."""
 
 
+class ThresholdNotMet(NoSuccessfulTrial):
+    """A binary task's decision threshold cannot be chosen on the validation part (a precision
+    target no threshold reaches, or no positive sample): nothing to test at that target."""
+
+
 class WorkerDied(MlpselError):
     """A worker process ended without a result (killed, out of memory); finished trials are
     stored and the run can be continued."""

@@ -161,7 +161,7 @@ def execute_task(task: Task, dataset: Dataset, run: RunFolder,
     run.write_task(task.id, result, outcome.history, HISTORY_COLUMNS,
                    outcome.network if task.save_model else None,
                    outcome.validation_predictions if task.keep_predictions else None,
-                   outcome.checkpoint)
+                   outcome.checkpoint, outcome.validation_scores)
     emit(TaskFinished(task.task_id, result, refit=task.id.refit))
     return result
 

@@ -12,6 +12,7 @@ columns (see :mod:`mlpsel.nn`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -56,6 +57,8 @@ def load_run_data(config: Config, *, data_dir: str | None = None,
     dataset = load_dataset(reference, data_dir=data_dir,
                            progress=lambda name, done, total: on_event(
                                DownloadProgress(name, done, total)))
+    if config["task.one_vs_rest"] is not None:  # before any split: stratified on the binary label
+        dataset = one_vs_rest(dataset, config["task.one_vs_rest"])
     if len(dataset.test_labels) == 0:
         dataset = hold_out_test_set(dataset, config["split.test"], seed, spec["path"])
     keep_train = keep_test = None
@@ -83,6 +86,30 @@ def load_run_data(config: Config, *, data_dir: str | None = None,
     )
 
 
+def one_vs_rest(dataset: Dataset, positive: int | str) -> Dataset:
+    """The binary task "``positive`` against the rest": labels 1 for that class, 0 for every
+    other; classes ``("not <name>", "<name>")``.
+
+    Raises
+    ------
+    DataError
+        The dataset has no class of that name.
+    """
+    name = str(positive)
+    if name not in dataset.class_names:
+        shown = ", ".join(dataset.class_names[:20])
+        raise DataError(f"task.one_vs_rest: '{dataset.name}' has no class {name!r}; its classes: "
+                        f"{shown}")
+    k = dataset.class_names.index(name)
+
+    def binary(labels: np.ndarray) -> np.ndarray:
+        return (labels == k).astype(np.int64)  # (N,) 1 = the class, 0 = the rest
+
+    return dataclasses.replace(dataset, train_labels=binary(dataset.train_labels),
+                               test_labels=binary(dataset.test_labels),
+                               class_names=(f"not {name}", name))
+
+
 def hold_out_test_set(dataset: Dataset, fraction: float, seed: int, source: str) -> Dataset:
     """The dataset with a stratified ``fraction`` of its training rows moved to its test set."""
     try:
@@ -101,7 +128,8 @@ def build_network(spec: TrialSpec, n_features: int, n_classes: int) -> MLP:
     """The MLP ``n_features → hidden_layers... → n_classes`` of a trial, initialised from its
     seed."""
     model = spec.model
-    layer_sizes = [n_features, *model.hidden_layers, n_classes]
+    outputs = 1 if model.output == "sigmoid" else n_classes  # a binary task: one sigmoid unit
+    layer_sizes = [n_features, *model.hidden_layers, outputs]
     return MLP(layer_sizes, hidden_activation=model.activation, output=model.output,
                dropout=model.dropout, rng=np.random.default_rng([spec.seed, 1]))
 
@@ -174,6 +202,9 @@ class TrialOutcome:
     checkpoint : dict of ndarray, or None
         Where the training stopped (:func:`checkpoint_arrays`), when asked for: what a
         continued trial starts from.
+    validation_scores : ndarray, shape (n_validation,), or None
+        A binary task's ŷ (the estimated probability of the positive class) of every validation
+        row: what a decision threshold is chosen on.
     """
 
     status: str
@@ -183,6 +214,7 @@ class TrialOutcome:
     network: MLP | None = None
     validation_predictions: np.ndarray | None = None
     checkpoint: dict[str, np.ndarray] | None = None
+    validation_scores: np.ndarray | None = None
 
 
 def checkpoint_arrays(state: TrainingState, history: list[dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -322,7 +354,13 @@ def _scored(network: MLP, dataset: Dataset, train_index: np.ndarray,
                                                              predicted)
     if has_validation:
         validation_labels = dataset.train_labels[validation_index]  # (n_validation,)
-        predictions = network.predict(dataset.train_images, rows=validation_index)
+        scores_of_positive = None
+        if network.output == "sigmoid":  # a binary task: keep ŷ for choosing a threshold
+            scores_of_positive = network.predict_proba(dataset.train_images,
+                                                       rows=validation_index)[:, 1]
+            predictions = (scores_of_positive >= 0.5).astype(np.int64)  # (n_validation,)
+        else:
+            predictions = network.predict(dataset.train_images, rows=validation_index)
         confusion = metrics.confusion_matrix(validation_labels, predictions, dataset.n_classes)
         _, _, f1, _ = metrics.precision_recall_f1(confusion)
         scores.update(
@@ -332,7 +370,8 @@ def _scored(network: MLP, dataset: Dataset, train_index: np.ndarray,
         )
         if not math.isfinite(scores["validation_loss"]):
             return TrialOutcome("diverged", "validation loss is not finite", history_rows, scores)
-        return TrialOutcome("ok", None, history_rows, scores, network, predictions)
+        return TrialOutcome("ok", None, history_rows, scores, network, predictions,
+                            validation_scores=scores_of_positive)
     return TrialOutcome("ok", None, history_rows, scores, network)
 
 
@@ -409,22 +448,26 @@ class Evaluation:
 
 
 def evaluate(network: MLP, images: np.ndarray, labels: np.ndarray,
-             class_names: tuple[str, ...]) -> Evaluation:
+             class_names: tuple[str, ...], threshold: float | None = None) -> Evaluation:
     """Score ``network`` on ``images`` ``(N, n_0)`` with true ``labels`` ``(N,)``; for
     regression targets ``(N, n_L)`` the score is the mean squared error (``test_loss``), and
-    there is no confusion matrix."""
+    there is no confusion matrix. A binary task's ``threshold``: a test image is predicted
+    positive where ŷ ≥ it (default: the arg-max, ŷ > 0.5)."""
     if labels.ndim == 2:
         outputs = network.predict_proba(images)  # (N, n_L)
         error = float(np.mean((outputs - labels) ** 2))
         return Evaluation(outputs, outputs[:, 0], labels[:, 0], None, None, {"test_loss": error})
     probabilities = network.predict_proba(images)  # (N, K)
-    predictions = np.argmax(probabilities, axis=1)  # (N,)
+    if threshold is not None:  # a binary task: positive where ŷ ≥ the decision threshold
+        predictions = (probabilities[:, 1] >= threshold).astype(np.int64)  # (N,)
+    else:
+        predictions = np.argmax(probabilities, axis=1)  # (N,)
     n_classes = len(class_names)
     confusion = metrics.confusion_matrix(labels, predictions, n_classes)
     summary = metrics.classification_summary(labels, predictions, n_classes)
     scores: dict[str, Any] = {f"test_{name}": summary[name] for name in metrics.TEST_SCORES
                               if name != "loss"}
-    if network.output == "softmax":
+    if network.output in ("softmax", "sigmoid"):
         scores["test_loss"] = metrics.log_loss(labels, probabilities)
     # the accuracy's 95% Wilson interval over the N test images
     scores["test_accuracy_interval"] = list(wilson_interval(int(np.trace(confusion)),

@@ -66,6 +66,7 @@ BEST_FOLDER = "best"
 MODEL_FILE = "model.npz"
 PREDICTIONS_FILE = "predictions.npy"
 CHECKPOINT_FILE = "checkpoint.npz"  # where a halving candidate's training stopped
+SCORES_FILE = "validation_scores.npy"  # a binary task's ŷ of every validation row
 HISTORY_FILE = "history.csv"
 RESULT_FILE = "result.json"
 TRIAL_RESULTS = f"{TRIALS_FOLDER}/*/{RESULT_FILE}"  # every stored task result, as a glob
@@ -86,8 +87,9 @@ CV_SPREAD_FIGURE = "cv_spread"
 LEARNING_CURVE_FIGURE = "learning_curve"
 BIASVAR_FIGURE = "biasvar"
 HALVING_FIGURE = "halving"
+THRESHOLD_FIGURE = "threshold"
 FIGURES = (LEARNING_CURVES_FIGURE, CONFUSION_MATRIX_FIGURE, CV_SPREAD_FIGURE,
-           LEARNING_CURVE_FIGURE, BIASVAR_FIGURE, HALVING_FIGURE)
+           LEARNING_CURVE_FIGURE, BIASVAR_FIGURE, HALVING_FIGURE, THRESHOLD_FIGURE)
 
 
 def default_runs_dir() -> Path:
@@ -330,6 +332,28 @@ class RunFolder:
         return self.best_dir / "per_class.csv"
 
     @property
+    def threshold_json(self) -> Path:
+        return self.best_dir / "threshold.json"
+
+    @property
+    def pr_curve_csv(self) -> Path:
+        return self.best_dir / "pr_curve.csv"
+
+    @property
+    def confusion_2x2_csv(self) -> Path:
+        return self.best_dir / "confusion_2x2.csv"
+
+    def write_threshold(self, choice: Mapping[str, Any], pr_curve: pd.DataFrame,
+                        table: pd.DataFrame) -> None:
+        """A binary task's decision threshold: ``threshold.json`` (rule, target, threshold, the
+        validation and test counts at it), ``pr_curve.csv`` (threshold, precision and recall on
+        validation and test) and ``confusion_2x2.csv`` (actual P/N by predicted P/N, with
+        totals), in ``best/``."""
+        write_json(self.threshold_json, dict(choice))
+        write_text(self.pr_curve_csv, pr_curve.to_csv(index=False))
+        write_text(self.confusion_2x2_csv, table.to_csv())
+
+    @property
     def trials_dir(self) -> Path:
         return self.path / TRIALS_FOLDER
 
@@ -351,6 +375,14 @@ class RunFolder:
     def trial_predictions(self, task_id: str | TaskId) -> Path:
         """A task's predictions on its evaluation rows (bias–variance rounds keep them)."""
         return self.trial_dir(task_id) / PREDICTIONS_FILE
+
+    def trial_scores(self, task_id: str | TaskId) -> Path:
+        """A binary task's ŷ of every validation row (for choosing the decision threshold)."""
+        return self.trial_dir(task_id) / SCORES_FILE
+
+    def read_validation_scores(self, task_id: str | TaskId) -> np.ndarray:
+        """The scores :meth:`write_task` stored, shape (n_validation,)."""
+        return np.load(self.trial_scores(task_id), allow_pickle=False)
 
     def trial_checkpoint(self, task_id: str | TaskId) -> Path:
         """Where a task's training stopped (network, optimizer state, random stream), kept
@@ -392,7 +424,8 @@ class RunFolder:
                    history: Iterable[Mapping[str, Any]] | None = None,
                    history_columns: Sequence[str] = (), network: MLP | None = None,
                    predictions: np.ndarray | None = None,
-                   checkpoint: Mapping[str, np.ndarray] | None = None) -> None:
+                   checkpoint: Mapping[str, np.ndarray] | None = None,
+                   scores: np.ndarray | None = None) -> None:
         """Store a finished task: its history, model, predictions and checkpoint first,
         ``result.json`` last (a task whose ``result.json`` exists is done and never run
         again)."""
@@ -406,6 +439,9 @@ class RunFolder:
         if checkpoint is not None:
             with atomic_open(self.trial_checkpoint(task_id), "wb") as file:
                 np.savez(file, **checkpoint)
+        if scores is not None:
+            with atomic_open(self.trial_scores(task_id), "wb") as file:
+                np.save(file, scores, allow_pickle=False)
         write_json(self.trial_result(task_id), dict(result))
 
     def read_histories(self, task_ids: Iterable[str | TaskId]) -> dict[str, pd.DataFrame]:

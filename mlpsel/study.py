@@ -54,6 +54,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+
+from mlpsel import thresholds
 from mlpsel.config import Config
 from mlpsel.data import Dataset
 from mlpsel.errors import Interrupted, MlpselError, NoSuccessfulTrial
@@ -270,9 +273,14 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
     if figures is not None:
         figures.draw(run, "selection", chosen)
     network = load_model(run.trial_model(choice.model_task))
-    evaluation = evaluate(network, dataset.test_images, dataset.test_labels, dataset.class_names)
+    threshold = (_decision_threshold(plan, choice, run, dataset, config)
+                 if network.output == "sigmoid" else None)
+    evaluation = evaluate(network, dataset.test_images, dataset.test_labels, dataset.class_names,
+                          threshold=threshold["threshold"] if threshold else None)
     run.write_best(network, evaluation.probabilities, evaluation.predictions, evaluation.labels,
                    evaluation.confusion, evaluation.per_class, dataset.class_names)
+    if threshold is not None:
+        threshold = _write_threshold(run, threshold, evaluation, dataset)
     if figures is not None:
         figures.draw(run, "test", chosen)
         figures.wait()
@@ -280,7 +288,8 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
     summary = _summary(plan, run, dataset, finished, started,
                        {"selection_metric": plan.metric,
                         "best": plan.best_summary(choice, rows, finished),
-                        "test": evaluation.scores})
+                        "test": evaluation.scores,
+                        **({"threshold": threshold} if threshold is not None else {})})
     run.write_summary(summary)
     info = run.update_run_info(status="finished", seconds=summary["seconds"],
                                **_executor_record(executor))
@@ -334,6 +343,44 @@ def _refit(choice: Choice, dataset: Dataset, run: RunFolder, executor: Executor,
     run.update_run_info(refit_blas_threads=threads)
     refit = dataclasses.replace(choice.refit, blas_threads=threads)
     return executor.run([refit], dataset, run, emit)[refit.task_id]
+
+
+def _decision_threshold(plan: Strategy, choice: Choice, run: RunFolder, dataset: Dataset,
+                        config: Config) -> dict[str, Any]:
+    """A binary task's decision threshold, chosen on the validation scores of the chosen grid
+    point alone (its holdout trial, or every fold's out-of-fold scores): ``rule``, ``target``,
+    ``threshold`` and the validation labels and scores it was chosen on."""
+    tasks = plan.choice_tasks(choice)
+    labels = np.concatenate([dataset.train_labels[task.validation_index] for task in tasks])
+    scores = np.concatenate([run.read_validation_scores(task.id) for task in tasks])
+    rule, target = thresholds.rule_of(config["threshold"])
+    return {"rule": rule, "target": target,
+            "threshold": thresholds.choose_threshold(labels, scores, rule, target),
+            "validation_scores": (labels, scores)}
+
+
+def _write_threshold(run: RunFolder, chosen: dict[str, Any], evaluation: Evaluation,
+                     dataset: Dataset) -> dict[str, Any]:
+    """``best/threshold.json``, ``pr_curve.csv`` and ``confusion_2x2.csv``; returns what
+    ``threshold.json`` holds (also ``summary.json``'s ``threshold``)."""
+    t = chosen["threshold"]
+    validation = chosen["validation_scores"]
+    test = (evaluation.labels, evaluation.probabilities[:, 1])
+    negative, positive = dataset.class_names
+    on_test = thresholds.counts_at(*test, t)
+    record = {"rule": chosen["rule"], "target": chosen["target"], "threshold": t,
+              "positive_class": positive,
+              "validation": _finite(thresholds.counts_at(*validation, t).as_dict()),
+              "test": _finite(on_test.as_dict())}
+    run.write_threshold(record, thresholds.pr_curve_frame(validation, test),
+                        thresholds.confusion_2x2_frame(on_test, positive, negative))
+    return record
+
+
+def _finite(values: dict[str, float]) -> dict[str, float | None]:
+    """NaN (an undefined precision or recall) as None, for JSON."""
+    return {key: None if isinstance(value, float) and value != value else value
+            for key, value in values.items()}
 
 
 def _write_tables(run: RunFolder, tables: dict[str, pd.DataFrame]) -> None:

@@ -21,7 +21,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlpsel"
 # Lowest first. A module belongs to the longest name here that prefixes it.
 LAYERS = [
     ["mlpsel.version", "mlpsel.errors", "mlpsel.events", "mlpsel.atomic"],
-    ["mlpsel.nn", "mlpsel.data", "mlpsel.splits", "mlpsel.metrics", "mlpsel.stats"],
+    ["mlpsel.nn", "mlpsel.data", "mlpsel.splits", "mlpsel.metrics", "mlpsel.stats",
+     "mlpsel.thresholds"],
     ["mlpsel.config"],
     ["mlpsel.search"],
     ["mlpsel.experiment", "mlpsel.results", "mlpsel.store"],
@@ -54,8 +55,8 @@ NEVER = [
     # (modules, what they may never import, why)
     (("mlpsel.nn",), FILES + SCREEN + SCHEDULING, "the math knows no files, screen or scheduling"),
     (("mlpsel.data",), SCREEN, "data knows no screen"),
-    (("mlpsel.splits", "mlpsel.metrics", "mlpsel.stats"), ("mlpsel.nn", "mlpsel.experiment"),
-     "splits and metrics work on labels, not networks"),
+    (("mlpsel.splits", "mlpsel.metrics", "mlpsel.stats", "mlpsel.thresholds"),
+     ("mlpsel.nn", "mlpsel.experiment"), "splits and metrics work on labels, not networks"),
     (("mlpsel.report",), TRAINING, "a report never trains"),
     (("mlpsel.store",), SCREEN, "storage knows no screen"),
     (("mlpsel.experiment",), SCREEN, "a trial knows no screen"),

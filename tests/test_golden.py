@@ -119,10 +119,11 @@ SELECTION_RULE = {
 
 # ... and cv.outer_folds (nested CV; the default 0 is off), dataset.label, dataset.features,
 # split.test, split.train, split.preset and preprocess.scale (tables of the user's own data;
-# images keep /255), written out with the other keys.
+# images keep /255), task.one_vs_rest and threshold.choose/fixed (binary tasks), written out
+# with the other keys.
 OUTER_FOLDS = {
-    "train": {'config.yaml': 'aea802aeb77a2f3a', 'run.json': 'fdcb05834c9a76d2'},
-    "cv": {'config.yaml': '00cf075875cf301b', 'run.json': '03f935a0339ad7b4'},
+    "train": {'config.yaml': '5d931f6d3eada324', 'run.json': '79dfd17417c2773c'},
+    "cv": {'config.yaml': '8cdd2fe08b188cfe', 'run.json': '82a32244499823b4'},
 }
 
 GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"],

@@ -9,13 +9,15 @@ from mlpsel.nn.gradcheck import gradient_check
 from mlpsel.nn.losses import (
     LOSSES,
     mean_squared_error,
+    sigmoid_cross_entropy,
     softmax_cross_entropy,
     softmax_cross_entropy_labels,
 )
 
 
 def test_one_loss_per_output():
-    assert LOSSES == {"softmax": softmax_cross_entropy, "identity": mean_squared_error}
+    assert LOSSES == {"softmax": softmax_cross_entropy, "identity": mean_squared_error,
+                      "sigmoid": sigmoid_cross_entropy}
 
 
 def test_cross_entropy_of_uniform_logits_is_log_n():

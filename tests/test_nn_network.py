@@ -154,7 +154,7 @@ def test_n_parameters_and_repr():
     (([5],), "at least two"),
     (([5, 0, 3],), "positive"),
     (([5, 3], "swish"), "unknown activation 'swish'; valid: identity, relu"),
-    (([5, 3], "relu", "sigmoid"), "unknown output 'sigmoid'; valid: softmax, identity"),
+    (([5, 3], "relu", "tanh"), "unknown output 'tanh'; valid: softmax, identity, sigmoid"),
     (([5, 3], "relu", "softmax", 1.0), r"dropout must be in \[0, 1\)"),
 ])
 def test_invalid_architecture(arguments, match):

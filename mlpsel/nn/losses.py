@@ -14,7 +14,11 @@ output (``MLP.output``)  Ŷ = g[L](Z_L)     loss                            dZ_L
 =======================  ================  ==============================  ===========
 ``"softmax"``            softmax(Z_L)      −Σ Y·log Ŷ / m                  Ŷ − Y
 ``"identity"``           Z_L               Σ (Ŷ − Y)² / (2m)               Ŷ − Y
+``"sigmoid"``            σ(Z_L)            −Σ [Y·log Ŷ + (1−Y)·log(1−Ŷ)]/m  Ŷ − Y
 =======================  ================  ==============================  ===========
+
+The sigmoid row is a binary task (one output unit, Y ∈ {0, 1}): dL/dŶ = (Ŷ − Y) / (Ŷ(1 − Ŷ))
+and dŶ/dZ = Ŷ(1 − Ŷ) cancel, leaving dZ = Ŷ − Y as for softmax.
 
 The squared error is halved (divided by 2m, not m) so that its gradient has no factor 2.
 
@@ -119,8 +123,37 @@ def mean_squared_error(Z_L: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarra
     return loss, dZ_L
 
 
+def sigmoid_cross_entropy(Z_L: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Sigmoid followed by binary cross-entropy, from the logits; stable for large logits.
+
+    Parameters
+    ----------
+    Z_L : ndarray, shape (1, m)
+        The output unit's pre-activation, one column per sample.
+    Y : ndarray, shape (1, m)
+        Targets 1 (the positive class) or 0, same dtype as ``Z_L``.
+
+    Returns
+    -------
+    loss : float
+        ``−Σ [Y·log Ŷ + (1 − Y)·log(1 − Ŷ)] / m`` with Ŷ = σ(Z_L).
+    dZ_L : ndarray, shape (1, m)
+        ``Ŷ − Y`` (the 1/m is applied later, in ``dW`` and ``db``).
+    """
+    m = Z_L.shape[1]
+    # −[y·log σ(z) + (1 − y)·log(1 − σ(z))] = max(z, 0) − z·y + log(1 + e^−|z|)
+    loss = float((np.maximum(Z_L, 0) - Z_L * Y + np.log1p(np.exp(-np.abs(Z_L)))).sum()) / m
+    # Ŷ = σ(Z) = 1 / (1 + e^−Z), without overflow (E = e^−|Z|)
+    E = np.exp(-np.abs(Z_L))
+    Y_hat = np.where(Z_L >= 0, 1 / (1 + E), E / (1 + E)).astype(Z_L.dtype)  # (1, m)
+    # dZ = Ŷ − Y
+    dZ_L = Y_hat - Y
+    return loss, dZ_L
+
+
 LOSSES = {
     "softmax": softmax_cross_entropy,
     "identity": mean_squared_error,
+    "sigmoid": sigmoid_cross_entropy,
 }
 """The loss for each output activation (``MLP.output``)."""

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from mlpsel.errors import ConfigError
-from mlpsel.nn.activations import ACTIVATIONS, get_activation, softmax
+from mlpsel.nn.activations import ACTIVATIONS, get_activation, sigmoid, softmax
 from mlpsel.nn.init import initialize_parameters
 from mlpsel.nn.layers import (
     DenseCache,
@@ -28,8 +28,26 @@ from mlpsel.nn.layers import (
 )
 from mlpsel.nn.losses import LOSSES
 
-OUTPUTS = ("softmax", "identity")
-"""Valid output layers: softmax (with cross-entropy) and identity (with halved squared error)."""
+OUTPUTS = ("softmax", "identity", "sigmoid")
+"""Valid output layers: softmax (with cross-entropy), identity (with halved squared error) and
+sigmoid (one unit, with binary cross-entropy: a binary task)."""
+
+
+def output_activation(output: str, Z_L: np.ndarray) -> np.ndarray:
+    """Ŷ = g[L](Z[L]): softmax, σ (sigmoid) or Z[L] itself (identity), shape (n_L, m)."""
+    if output == "softmax":
+        return softmax(Z_L)
+    if output == "sigmoid":
+        return sigmoid(Z_L).astype(Z_L.dtype)
+    return Z_L
+
+
+def predicted_classes(Z_L: np.ndarray) -> np.ndarray:
+    """The predicted class of each column of ``Z[L]`` (n_L, m): the arg-max, or for one
+    sigmoid unit 1 where σ(z) ≥ 0.5 (z ≥ 0), else 0. Shape (m,)."""
+    if Z_L.shape[0] == 1:
+        return (Z_L[0] >= 0).astype(np.int64)
+    return Z_L.argmax(axis=0)
 
 FILE_FORMAT = "mlpsel.mlp"
 FILE_VERSION = 1
@@ -99,8 +117,9 @@ class MLP:
         ``[n_0, ..., n_L]``; at least an input and an output size.
     hidden_activation : str, default "relu"
         One of :data:`mlpsel.nn.activations.ACTIVATIONS`.
-    output : {"softmax", "identity"}, default "softmax"
-        Softmax with cross-entropy, or identity with halved mean squared error.
+    output : {"softmax", "identity", "sigmoid"}, default "softmax"
+        Softmax with cross-entropy, identity with halved mean squared error, or one sigmoid unit
+        with binary cross-entropy (``layer_sizes[-1]`` must then be 1).
     dropout : float, default 0.0
         Probability of dropping a hidden unit during training (inverted dropout; never the input
         or output layer). 0 disables dropout.
@@ -144,6 +163,8 @@ class MLP:
             raise ConfigError(f"unknown output {output!r}; valid: {', '.join(OUTPUTS)}")
         if not 0.0 <= float(dropout) < 1.0:
             raise ConfigError(f"dropout must be in [0, 1); got {dropout}")
+        if output == "sigmoid" and sizes[-1] != 1:
+            raise ConfigError(f"a sigmoid output is one unit (a binary task); got {sizes[-1]}")
         if np.dtype(dtype) not in [np.dtype(d) for d in DTYPES]:
             raise ValueError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
         self.layer_sizes: list[int] = [int(n) for n in sizes]
@@ -250,8 +271,8 @@ class MLP:
                 else:
                     caches.append(LayerCache(dense_cache, Z, A, mask))
             else:
-                # Ŷ = A[L] = softmax(Z[L]) or Z[L]
-                A = softmax(Z) if self.output == "softmax" else Z  # (n_L, m)
+                # Ŷ = A[L] = softmax(Z[L]), σ(Z[L]) or Z[L]
+                A = output_activation(self.output, Z)  # (n_L, m)
                 caches.append(LayerCache(dense_cache, Z, A, None))
         return A, caches
 
@@ -375,7 +396,8 @@ class MLP:
         Returns
         -------
         ndarray, shape (N, n_L)
-            Class probabilities (softmax) or predictions (identity), in the network's dtype.
+            Class probabilities (softmax), predictions (identity), or for a sigmoid unit the
+            two classes' probabilities ``[1 − ŷ, ŷ]`` (N, 2), in the network's dtype.
         """
         X_rows = np.asarray(X_rows)
         if X_rows.ndim != 2 or X_rows.shape[1] != self.layer_sizes[0]:
@@ -390,17 +412,21 @@ class MLP:
             idx = slice(start, stop) if rows is None else rows[start:stop]  # this chunk's rows
             X = rows_to_columns(X_rows, idx, scale, self.dtype, shift)  # (n_0, m)
             Z_L = self.logits(X)  # (n_L, m)
-            # Ŷ = softmax(Z[L]) or Z[L]
-            Y_hat = softmax(Z_L) if self.output == "softmax" else Z_L  # (n_L, m)
+            # Ŷ = softmax(Z[L]), σ(Z[L]) or Z[L]
+            Y_hat = output_activation(self.output, Z_L)  # (n_L, m)
             out[start:start + chunk_rows] = Y_hat.T  # (m, n_L)
+        if self.output == "sigmoid":  # class probabilities of a binary task: [1 − ŷ, ŷ]
+            return np.concatenate([1 - out, out], axis=1)  # (N, 2)
         return out
 
     def predict(self, X_rows: np.ndarray, *, input_scale: float | None = None,
                 rows: np.ndarray | None = None) -> np.ndarray:
         """Predicted class of each row (of ``rows`` when given): arg-max of
-        :meth:`predict_proba`, shape (N,) int64."""
-        return self.predict_proba(X_rows, input_scale=input_scale,
-                                  rows=rows).argmax(axis=1).astype(np.int64)
+        :meth:`predict_proba` (a sigmoid unit: 1 where ŷ ≥ 0.5), shape (N,) int64."""
+        probabilities = self.predict_proba(X_rows, input_scale=input_scale, rows=rows)
+        if self.output == "sigmoid":
+            return (probabilities[:, 1] >= 0.5).astype(np.int64)
+        return probabilities.argmax(axis=1).astype(np.int64)
 
     # -----------------------------------------------------------------------------------------
     def metadata(self) -> dict:

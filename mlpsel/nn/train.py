@@ -30,7 +30,7 @@ from mlpsel.nn.activations import ACTIVATIONS
 from mlpsel.nn.blas import matmul_accumulate
 from mlpsel.nn.layers import dropout_forward
 from mlpsel.nn.losses import LOSSES, softmax_cross_entropy_labels
-from mlpsel.nn.network import MLP, check_row_indices, rows_to_columns
+from mlpsel.nn.network import MLP, check_row_indices, predicted_classes, rows_to_columns
 from mlpsel.nn.optimizers import Optimizer
 
 EVALUATION_CHUNK_ROWS = 1024  # as fast as larger chunks, and a smaller peak memory
@@ -176,7 +176,10 @@ def classification_accuracy(labels: np.ndarray, predicted_labels: np.ndarray) ->
 
 
 def _targets(y: np.ndarray, idx: np.ndarray | slice, n_L: int, dtype: type) -> np.ndarray:
-    """Targets of the rows ``idx`` as columns (n_L, m): one-hot for labels, transposed otherwise."""
+    """Targets of the rows ``idx`` as columns (n_L, m): one-hot for labels (for one sigmoid
+    unit the 0/1 labels themselves, (1, m)), transposed otherwise."""
+    if y.ndim == 1 and n_L == 1:
+        return y[idx][None, :].astype(dtype)  # (1, m)
     if y.ndim == 1:
         return one_hot(y[idx], n_L, dtype=dtype)  # (n_L, m)
     return np.asarray(y[idx].T, dtype=dtype)  # (n_L, m)
@@ -193,9 +196,11 @@ def _check_data(network: MLP, X_rows: np.ndarray, y: np.ndarray, name: str) -> N
     if y.ndim == 1:
         if not np.issubdtype(y.dtype, np.integer):
             raise ValueError(f"y_{name} must hold integer class labels; got dtype {y.dtype}")
-        if y.size and (y.min() < 0 or y.max() >= n_L):
+        n_classes = 2 if network.output == "sigmoid" else n_L
+        if y.size and (y.min() < 0 or y.max() >= n_classes):
+            what = "classes (one sigmoid unit)" if network.output == "sigmoid" else "outputs"
             raise ValueError(f"y_{name} holds labels {y.min()}..{y.max()} but the network has "
-                             f"{n_L} outputs (labels must be in 0..{n_L - 1})")
+                             f"{n_classes} {what} (labels must be in 0..{n_classes - 1})")
     elif network.output == "softmax" or y.ndim != 2 or y.shape[1] != n_L:
         raise ValueError(f"y_{name} must be (N,) integer labels"
                          + ("" if network.output == "softmax" else f" or (N, {n_L}) targets")
@@ -245,7 +250,7 @@ def evaluate(network: MLP, X_rows: np.ndarray, y: np.ndarray, *,
             loss, _ = LOSSES[network.output](Z_L, _targets(y, idx, n_L, network.dtype))
         loss_sum += loss * X.shape[1]
         if labels is not None:
-            correct += int(np.count_nonzero(Z_L.argmax(axis=0) == labels))
+            correct += int(np.count_nonzero(predicted_classes(Z_L) == labels))
     if N == 0:
         return math.nan, math.nan
     return loss_sum / N, (correct / N if y.ndim == 1 else math.nan)
@@ -527,7 +532,7 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
                                    decay_mask=decay_mask)
                 loss_sum += loss * idx.shape[0]
                 if labels:
-                    correct += int(np.count_nonzero(Z_L.argmax(axis=0) == batch_labels))
+                    correct += int(np.count_nonzero(predicted_classes(Z_L) == batch_labels))
 
             validation_loss = validation_accuracy = None
             if has_validation:

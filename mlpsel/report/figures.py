@@ -27,7 +27,9 @@ from mlpsel.store import (
     LEARNING_CURVE_FIGURE,
     LEARNING_CURVE_TABLE,
     LEARNING_CURVES_FIGURE,
+    THRESHOLD_FIGURE,
     RunFolder,
+    read_json,
     write_figure,
 )
 
@@ -68,6 +70,14 @@ def draw_halving(run: RunFolder, chosen: str) -> None:
                  plots.halving_figure(frame, score_column=column, best_id=chosen))
 
 
+def draw_threshold(run: RunFolder, chosen: str) -> None:
+    import pandas as pd
+
+    write_figure(run.figure(THRESHOLD_FIGURE),
+                 plots.threshold_figure(pd.read_csv(run.pr_curve_csv),
+                                        read_json(run.threshold_json)))
+
+
 def draw_confusion_matrix(run: RunFolder, chosen: str) -> None:
     import pandas as pd
 
@@ -105,7 +115,10 @@ def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str],
             drawings.append(draw_halving)
         return drawings
     if stage == TEST_STAGE:  # regression runs have no confusion matrix
-        return [draw_confusion_matrix] if run.confusion_matrix_csv.is_file() else []
+        drawings = [draw_confusion_matrix] if run.confusion_matrix_csv.is_file() else []
+        if run.threshold_json.is_file():  # a binary task's decision threshold
+            drawings.append(draw_threshold)
+        return drawings
     raise ValueError(f"unknown figure stage {stage!r}")
 
 

@@ -37,6 +37,7 @@ from mlpsel.report.loading import (
     short_parameter_labels,
     split_description,
     status_note,
+    threshold_sentence,
     tied_mark,
 )
 from mlpsel.store import FIGURES, TABLES
@@ -248,6 +249,14 @@ def report_figures(report: RunReport) -> list[Figure]:
               report.precision_recall_curves is not None,
               lambda: plots.precision_recall_curves_figure(report.precision_recall_curves)),
     ]
+    if report.summary.get("threshold"):  # a binary task
+        figures.append(_draw(
+            "threshold", "The decision threshold",
+            "Left: precision against recall on the validation part (solid) and the test set "
+            "(dashed), the chosen threshold marked in red. Right: precision and recall against "
+            "the threshold: recall can only fall as it grows, precision need not rise.",
+            report.threshold_curve is not None,
+            lambda: plots.threshold_figure(report.threshold_curve, report.summary["threshold"])))
     return figures
 
 
@@ -419,8 +428,9 @@ def _chosen(report: RunReport) -> str:
         parts.append(f"<p>{escape(metric_label(metric))}: "
                      f"{format_score(best[f'mean_{metric}'])}"
                      + ("" if is_missing(std) else f" ± {format_score(std)}") + "</p>")
-    if nested_sentence(report):
-        parts.append(f"<p>{escape(nested_sentence(report))}</p>")
+    for sentence in (nested_sentence(report), threshold_sentence(report)):
+        if sentence:
+            parts.append(f"<p>{escape(sentence)}</p>")
     scores = report.test_scores
     if not scores:
         parts.append(_missing("Test set scores"))
@@ -522,7 +532,8 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
         ("Learning curves", figures_of("learning_curves", "grid_learning_curves")),
         ("Validation curves", figures_of("halving", "validation_curves", "fold_spread")),
         ("Confusion matrix", figures_of("confusion_matrix")),
-        ("Per class", _per_class(report) + figures_of("per_class", "precision_recall")),
+        ("Per class", _per_class(report) + figures_of("per_class", "threshold",
+                                                      "precision_recall")),
         ("Trials that failed", _failed(report)),
         *((_RELATED_TITLES[related.kind], _related(related)) for related in report.related),
         ("Files of the run", _files(report)),

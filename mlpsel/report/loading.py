@@ -331,6 +331,18 @@ class RunReport:
         return self.results[~self.results["status"].isin(["ok", results.INCOMPLETE])]
 
     @cached_property
+    def threshold_curve(self) -> pd.DataFrame | None:
+        """A binary task's ``best/pr_curve.csv`` (precision and recall against the decision
+        threshold, on validation and test), or None."""
+        path = self.run.pr_curve_csv
+        if not self.summary.get("threshold") or not path.is_file():
+            return None
+        try:
+            return pd.read_csv(path)
+        except (OSError, ValueError):
+            return None
+
+    @cached_property
     def precision_recall_curves(self) -> list[dict[str, Any]] | None:
         """One-vs-rest precision–recall curve of every class on the test set, or None.
 
@@ -611,6 +623,41 @@ def flatten_config(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 MISSING = "—"
+
+
+def threshold_sentence(report: RunReport) -> str | None:
+    """A binary task's decision threshold and its 2×2 counts on the test set, or None."""
+    chosen = report.summary.get("threshold")
+    if not chosen:
+        return None
+    how = {"fixed": "fixed", "max_f1": "chosen on validation for the highest F1",
+           "recall": f"chosen on validation for recall ≥ {chosen.get('target')}",
+           "precision": f"chosen on validation for precision ≥ {chosen.get('target')}"}
+    test = chosen.get("test") or {}
+    return (f"Decision threshold t = {format_score(chosen.get('threshold'))} "
+            f"({how.get(chosen.get('rule'), chosen.get('rule'))}); class "
+            f"{chosen.get('positive_class')} where ŷ ≥ t. On the test set: TP {test.get('tp')}, "
+            f"FN {test.get('fn')}, FP {test.get('fp')}, TN {test.get('tn')}; recall TP/(TP+FN) "
+            f"{format_score(test.get('recall'))}, precision TP/(TP+FP) "
+            f"{format_score(test.get('precision'))}.")
+
+
+def two_by_two(report: RunReport) -> tuple[list[str], list[list[str]]] | None:
+    """A binary task's test counts at the chosen threshold as the course lays them out:
+    header and rows of actual positive / negative by predicted positive / negative, with
+    totals; None for other runs."""
+    chosen = report.summary.get("threshold")
+    if not chosen or not chosen.get("test"):
+        return None
+    c = chosen["test"]
+    positive = chosen.get("positive_class")
+    negative = next((n for n in report.class_names if n != positive), "rest")
+    header = ["", f"predicted {positive}", f"predicted {negative}", "total"]
+    rows = [[f"actual {positive}", c["tp"], c["fn"], c["tp"] + c["fn"]],
+            [f"actual {negative}", c["fp"], c["tn"], c["fp"] + c["tn"]],
+            ["total", c["tp"] + c["fp"], c["fn"] + c["tn"],
+             c["tp"] + c["fp"] + c["fn"] + c["tn"]]]
+    return header, [[str(cell) for cell in row] for row in rows]
 
 
 def nested_sentence(report: RunReport) -> str | None:

@@ -26,7 +26,9 @@ from mlpsel.report.loading import (
     short_parameter_labels,
     split_description,
     status_note,
+    threshold_sentence,
     tied_mark,
+    two_by_two,
 )
 
 STATUS_MARKS = {"finished": "✅", "running": "⏳", "interrupted": "⚠️", "failed": "❌"}
@@ -131,8 +133,9 @@ def _chosen(report: RunReport) -> str:
         std = best[f"std_{metric}"]
         lines += [f"{metric_label(metric)}: {format_score(best[f'mean_{metric}'])}"
                   + ("" if is_missing(std) else f" ± {format_score(std)}"), ""]
-    if nested_sentence(report):
-        lines += [nested_sentence(report), ""]
+    for sentence in (nested_sentence(report), threshold_sentence(report)):
+        if sentence:
+            lines += [sentence, ""]
     scores = report.test_scores
     if not scores:
         lines.append(_not_available("Test set scores"))
@@ -160,8 +163,14 @@ def _confusion(report: RunReport) -> str:
         cells += [f"**{confusion[i, j]}**" if i == j else str(confusion[i, j]) if confusion[i, j]
                   else "·" for j in range(len(names))]
         rows.append(cells)
-    return title + markdown_table(["true \\ predicted", *names], rows,
-                                  ["left", *["right"] * len(names)])
+    table = title + markdown_table(["true \\ predicted", *names], rows,
+                                   ["left", *["right"] * len(names)])
+    binary = two_by_two(report)
+    if binary is not None:
+        header, cells = binary
+        table += ("\n\nAt the decision threshold, actual by predicted:\n\n"
+                  + markdown_table(header, cells, ["left", "right", "right", "right"]))
+    return table
 
 
 def _per_class(report: RunReport) -> str:

@@ -470,6 +470,52 @@ def halving_figure(frame: pd.DataFrame, *, score_column: str, best_id: str | Non
     return figure
 
 
+def threshold_figure(curve: pd.DataFrame, chosen: Mapping[str, Any]) -> Any:
+    """A binary task's decision threshold: left, the precision–recall curve on validation and
+    test with the chosen threshold marked; right, precision and recall against the threshold
+    (recall can only fall as the threshold grows; precision may fall and rise).
+
+    Parameters
+    ----------
+    curve : DataFrame
+        ``pr_curve.csv``: threshold, validation_/test_ precision and recall.
+    chosen : mapping
+        ``threshold.json``: threshold, rule, target, validation and test counts.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(12.5, 5.0))
+    pr_axes, threshold_axes = figure.subplots(1, 2)
+    t = float(chosen["threshold"])
+    for part, style in (("validation", "-"), ("test", "--")):
+        pr_axes.plot(curve[f"{part}_recall"], curve[f"{part}_precision"], style,
+                     color="tab:blue" if part == "validation" else "tab:orange", label=part)
+        point = chosen[part]
+        pr_axes.scatter([point["recall"]], [point["precision"]], s=60, zorder=3,
+                        color="tab:red", marker="o" if part == "validation" else "s")
+        for metric, colour in (("precision", "tab:green"), ("recall", "tab:purple")):
+            threshold_axes.plot(curve["threshold"], curve[f"{part}_{metric}"], style,
+                                color=colour, label=f"{metric} ({part})")
+    target = "" if chosen["target"] is None else f" {chosen['target']}"
+    pr_axes.set_title(f"precision–recall; chosen t = {t:.3g} ({chosen['rule']}{target}, on "
+                      "validation)")
+    pr_axes.set_xlabel("recall TP/(TP+FN)")
+    pr_axes.set_ylabel("precision TP/(TP+FP)")
+    pr_axes.set_xlim(0, 1.02)
+    pr_axes.set_ylim(0, 1.02)
+    pr_axes.legend(loc="lower left")
+    threshold_axes.axvline(t, color="tab:red", linewidth=1)
+    threshold_axes.set_xlabel("decision threshold t (positive where ŷ ≥ t)")
+    threshold_axes.set_ylabel("precision, recall")
+    threshold_axes.set_title("as the threshold grows: recall falls, precision need not rise")
+    threshold_axes.set_ylim(0, 1.02)
+    threshold_axes.legend(loc="lower left", fontsize=9)
+    for axes in (pr_axes, threshold_axes):
+        axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
 def training_size_curve_figure(frame: pd.DataFrame) -> Any:
     """Error against training-set size (log axis): training (dashed) and validation (solid)
     error of every grid point, one colour each, with ±1 standard deviation across folds as bands.

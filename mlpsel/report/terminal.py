@@ -29,7 +29,9 @@ from mlpsel.report.loading import (
     short_parameter_labels,
     split_description,
     status_note,
+    threshold_sentence,
     tied_mark,
+    two_by_two,
 )
 
 
@@ -141,8 +143,9 @@ def chosen_network_text(report: RunReport) -> Text:
         std = best[f"std_{metric}"]
         text.append(f"{metric_label(metric)} {format_score(best[f'mean_{metric}'])}"
                     + ("" if is_missing(std) else f" ± {format_score(std)}") + "\n")
-    if nested_sentence(report):
-        text.append(f"{nested_sentence(report)}\n")
+    for sentence in (nested_sentence(report), threshold_sentence(report)):
+        if sentence:
+            text.append(f"{sentence}\n")
     scores = report.test_scores
     if not scores:
         text.append(_not_available("Test set scores"))
@@ -225,6 +228,16 @@ def render_terminal(report: RunReport) -> Group:
         parts.append(_not_available("Confusion matrix"))
     else:
         parts.append(confusion_table(report.confusion, report.class_names))
+        binary = two_by_two(report)
+        if binary is not None:
+            header, cells = binary
+            table = Table(title="At the decision threshold, actual by predicted (test set)",
+                          title_justify="left")
+            for i, label in enumerate(header):
+                table.add_column(label, justify="left" if i == 0 else "right")
+            for row in cells:
+                table.add_row(*row)
+            parts.append(table)
     if report.per_class is None:
         parts.append(_not_available("Per-class precision, recall and F1"))
     else:

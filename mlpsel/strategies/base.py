@@ -119,6 +119,12 @@ class Strategy:
         examines rather than chooses (then nothing is refit and the test set is not touched)."""
         raise NotImplementedError
 
+    def choice_tasks(self, choice: Choice) -> list[Task]:
+        """The validation tasks of the chosen grid point (its folds; the holdout trial): where a
+        binary task's decision threshold is chosen."""
+        return [task for task in self.tasks
+                if task.grid_point.grid_point_id == choice.grid_point.grid_point_id]
+
     def readings(self, rows: list[dict[str, Any]]) -> dict[str, str]:
         """Grid point id → a sentence on what its results say (``summary.json``'s
         ``readings``); none by default."""

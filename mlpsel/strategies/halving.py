@@ -205,6 +205,11 @@ class Halving(Strategy):
                      None, save_model=True, epochs=budget)
         return Choice(position, point, refit=refit, model_task=refit.id)
 
+    def choice_tasks(self, choice: Choice) -> list[Task]:
+        """The chosen candidate's tasks of the last round (trained the full epochs)."""
+        return [task for task in self.rounds[-1]
+                if task.grid_point.grid_point_id == choice.grid_point.grid_point_id]
+
     def tables(self, rows: list[dict[str, Any]], finished: Results) -> dict[str, pd.DataFrame]:
         results = self.sweep_results(finished)
         if self.command == "train":

@@ -136,6 +136,9 @@ class NestedKFold(Strategy):
     def choose(self, rows: list[dict[str, Any]], finished: Results) -> Choice:
         return self.main.choose(rows, finished)
 
+    def choice_tasks(self, choice: Choice) -> list[Task]:
+        return self.main.choice_tasks(choice)
+
     def nested_rows(self, finished: Results) -> list[dict[str, Any]]:
         """``nested_results.csv``: per outer fold, its sizes, the winner, its inner mean and its
         score on the outer fold."""
