@@ -41,7 +41,7 @@ from mlpsel.data.synthetic import FUNCTIONS as SYNTHETIC_FUNCTIONS
 from mlpsel.data.tabular import is_table_path
 from mlpsel.errors import ConfigError
 from mlpsel.metrics import SCORES, VALIDATION_SCORES
-from mlpsel.nn import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS
+from mlpsel.nn import HIDDEN_ACTIVATIONS, OPTIMIZERS, OUTPUTS, SCHEDULES
 
 # The schema: every key with its default. The default's type is the key's type, except where
 # ``SPECIAL_TYPES`` says otherwise.
@@ -127,6 +127,12 @@ DEFAULTS: dict[str, Any] = {
         "beta2": 0.999,
         "weight_decay": 0.0,
         "early_stopping_patience": 0,
+        # learning-rate schedule per epoch: constant | step (× step_gamma every step_epochs) |
+        # cosine (towards 0 over training.epochs), after warmup_epochs of linear warm-up
+        "schedule": "constant",
+        "warmup_epochs": 0,
+        "step_epochs": 10,
+        "step_gamma": 0.1,
     },
     "selection": {
         "metric": "validation_accuracy",
@@ -834,6 +840,10 @@ def _validate(values: dict[str, Any], *, file: str, lines: Mapping[str, int],
         raise fail("dataset.path", f"no such folder '{dataset['path']}'; give a folder holding "
                    "the four IDX files (train-images-idx3-ubyte[.gz], ...), or a .csv, "
                    ".parquet or .npz table")
+    training = values["training"]
+    if training["warmup_epochs"] >= training["epochs"] and training["warmup_epochs"] > 0:
+        raise fail("training.warmup_epochs", f"{training['warmup_epochs']} warm-up epochs leave "
+                   f"none of the {training['epochs']} epochs at the full learning rate")
     binary = values["task"]["one_vs_rest"] is not None
     if binary and (values["model"]["output"] != "sigmoid" or dataset["name"] == "synthetic"):
         raise fail("task.one_vs_rest", "a one-vs-rest task is a classification with one "
@@ -939,6 +949,14 @@ def value_problem(dotted: str, value: Any) -> str | None:
         return f"must be in [0, 1), got {value}"
     if dotted == "training.weight_decay" and not value >= 0:
         return f"must be zero or positive, got {value}"
+    if dotted == "training.schedule" and value not in SCHEDULES:
+        return f"unknown schedule '{value}'; valid: {', '.join(SCHEDULES)}"
+    if dotted == "training.warmup_epochs" and value < 0:
+        return f"must be 0 (none) or a number of epochs, got {value}"
+    if dotted == "training.step_epochs" and value < 1:
+        return f"must be at least 1 epoch, got {value}"
+    if dotted == "training.step_gamma" and not 0 < value <= 1:
+        return f"is the factor each step multiplies the rate by, in (0, 1], got {value}"
     if dotted == "training.early_stopping_patience" and value < 0:
         return f"must be 0 (off) or a number of epochs, got {value}"
     if dotted == "model.dropout" and not 0 <= value < 1:

@@ -28,7 +28,7 @@ from mlpsel.data import Dataset, load_dataset
 from mlpsel.data.tabular import is_table_path
 from mlpsel.errors import DataError, DivergedError, SplitError
 from mlpsel.events import DownloadProgress, EventHandler, ignore
-from mlpsel.nn import MLP, EpochRecord, TrainingState, fit, make_optimizer
+from mlpsel.nn import MLP, EpochRecord, TrainingState, fit, learning_rate_at, make_optimizer
 from mlpsel.search import TrainingSpec, TrialSpec
 from mlpsel.splits import holdout_split
 from mlpsel.stats import wilson_interval
@@ -168,6 +168,21 @@ def input_statistics(features: np.ndarray, rows: np.ndarray, how: str
     return low, np.where(spread > 0, 1.0 / np.where(spread > 0, spread, 1.0), 1.0)
 
 
+def schedule_of(training: TrainingSpec) -> Callable[[int], float] | None:
+    """α for each epoch under ``training.schedule``, over ``training.epochs`` (also for a refit
+    or a halving round with fewer epochs: they see the rates the full training sees); None for a
+    constant rate without warm-up."""
+    if training.schedule == "constant" and training.warmup_epochs == 0:
+        return None
+
+    def at(epoch: int) -> float:
+        return learning_rate_at(epoch, training.learning_rate, schedule=training.schedule,
+                                epochs=training.epochs, warmup_epochs=training.warmup_epochs,
+                                step_epochs=training.step_epochs, step_gamma=training.step_gamma)
+
+    return at
+
+
 def build_optimizer(training: TrainingSpec) -> Any:
     """The optimizer a trial's training settings name, with their hyperparameters."""
     options: dict[str, Any] = {"learning_rate": training.learning_rate,
@@ -304,6 +319,7 @@ def run_trial(
             network, optimizer, dataset.train_images, dataset.train_labels,
             rows=train_index, initial_epoch=initial_epoch,
             epochs=total_epochs, batch_size=training.batch_size, rng=rng,
+            learning_rate_at=schedule_of(training),
             X_validation=dataset.train_images if has_validation else None,
             y_validation=dataset.train_labels if has_validation else None,
             validation_rows=validation_index,

@@ -61,6 +61,10 @@ class TrainingSpec:
     beta2: float
     weight_decay: float
     early_stopping_patience: int
+    schedule: str = "constant"
+    warmup_epochs: int = 0
+    step_epochs: int = 10
+    step_gamma: float = 0.1
 
 
 @dataclass(frozen=True)

@@ -119,11 +119,12 @@ SELECTION_RULE = {
 
 # ... and cv.outer_folds (nested CV; the default 0 is off), dataset.label, dataset.features,
 # split.test, split.train, split.preset and preprocess.scale (tables of the user's own data;
-# images keep /255), task.one_vs_rest and threshold.choose/fixed (binary tasks), written out
+# images keep /255), task.one_vs_rest and threshold.choose/fixed (binary tasks), and
+# training.schedule/warmup_epochs/step_epochs/step_gamma (the default: constant), written out
 # with the other keys.
 OUTER_FOLDS = {
-    "train": {'config.yaml': '5d931f6d3eada324', 'run.json': '79dfd17417c2773c'},
-    "cv": {'config.yaml': '8cdd2fe08b188cfe', 'run.json': '82a32244499823b4'},
+    "train": {'config.yaml': 'f5a781c140d3441e', 'run.json': 'a090508e4a65ac1e'},
+    "cv": {'config.yaml': '59939d646dda575e', 'run.json': 'd48d64a0ec727466'},
 }
 
 GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"],

@@ -55,6 +55,7 @@ from mlpsel.nn.layers import dense_backward, dense_forward, dropout_backward, dr
 from mlpsel.nn.losses import LOSSES, mean_squared_error, softmax_cross_entropy
 from mlpsel.nn.network import MLP, OUTPUTS, LayerCache
 from mlpsel.nn.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer, make_optimizer
+from mlpsel.nn.schedules import SCHEDULES, learning_rate_at
 from mlpsel.nn.train import (
     EpochRecord,
     History,
@@ -72,6 +73,7 @@ __all__ = [
     "MLP",
     "OPTIMIZERS",
     "OUTPUTS",
+    "SCHEDULES",
     "SGD",
     "Activation",
     "Adam",
@@ -91,6 +93,7 @@ __all__ = [
     "get_activation",
     "gradient_check",
     "initialize_parameters",
+    "learning_rate_at",
     "make_optimizer",
     "mean_squared_error",
     "numerical_gradient",

@@ -405,7 +405,8 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
         should_stop: Callable[[], bool] | None = None,
         input_scale: float | None = None, fast_path: bool = True,
         rows: np.ndarray | None = None, validation_rows: np.ndarray | None = None,
-        initial_epoch: int = 0) -> History:
+        initial_epoch: int = 0,
+        learning_rate_at: Callable[[int], float] | None = None) -> History:
     """Train ``network`` in place by mini-batch gradient descent.
 
     Each epoch shuffles the row *indices* with ``rng.permutation`` (never the data), and for each
@@ -450,6 +451,9 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
         of the images fewer in memory (a holdout or fold split of full MNIST: 39 MB).
     validation_rows : ndarray of int, optional
         The same for ``X_validation`` / ``y_validation``.
+    learning_rate_at : callable, optional
+        ``learning_rate_at(epoch)`` (1-based) is the optimizer's α during that epoch (a
+        schedule, :mod:`mlpsel.nn.schedules`); without it α stays as the optimizer has it.
     initial_epoch : int, default 0
         Epochs already trained (a training continued from a :class:`TrainingState`): runs epochs
         ``initial_epoch + 1 … epochs``. With the network, optimizer and ``rng`` as the earlier
@@ -508,6 +512,8 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(int(initial_epoch) + 1, int(epochs) + 1):
             started = time.perf_counter()
+            if learning_rate_at is not None:
+                optimizer.learning_rate = float(learning_rate_at(epoch))
             order = rng.permutation(N)  # (N,)
             loss_sum, correct = 0.0, 0
             for batch, start in enumerate(range(0, N, int(batch_size)), start=1):
