@@ -7,7 +7,7 @@ mlpsel, …) so a noisy machine affects both alike::
     GridSearchCV(MLPClassifier(solver="sgd", momentum=0.9, batch_size=128, max_iter=5),
                  {"hidden_layer_sizes": [(256,), (512,)], "learning_rate_init": [0.05, 0.1]},
                  cv=3, n_jobs=2)
-    mlpsel cv configs/mnist.yaml --folds 3 --set training.epochs=5   (the same grid)
+    mlpsel cv configs/mnist_basic.yaml --folds 3 --set training.epochs=5   (the same grid)
 
 It prints both wall times (mlpsel: the whole command, start-up and files included; scikit-learn:
 fit, refit and test score), their ratio, both choices and test accuracies, and the share of the
@@ -60,7 +60,8 @@ print(json.dumps({"seconds": time.perf_counter() - started, "test_accuracy": acc
 
 def run_mlpsel(data_dir: str, env: dict[str, str]) -> dict:
     with tempfile.TemporaryDirectory() as runs:
-        command = [sys.executable, "-m", "mlpsel", "cv", str(REPOSITORY / "configs/mnist.yaml"),
+        command = [sys.executable, "-m", "mlpsel", "cv",
+                   str(REPOSITORY / "configs" / "mnist_basic.yaml"),
                    "--folds", str(FOLDS), "--set", f"training.epochs={EPOCHS}",
                    "--set", f"training.batch_size={BATCH}",
                    "--set", "search.model.hidden_layers=[[256], [512]]",

@@ -520,12 +520,12 @@ def sweep_throughput(directory: str, rounds: int, epochs: int) -> dict:
 
 
 def cross_validation_seconds(directory: str) -> float:
-    """Wall time of `mlpsel cv configs/mnist.yaml --folds 5` for one 784-512-10 config, 10
+    """Wall time of `mlpsel cv configs/mnist_basic.yaml --folds 5` for one 784-512-10 config, 10
     epochs (the CLI's defaults: --jobs = cores, one BLAS thread per trial)."""
     with tempfile.TemporaryDirectory() as runs:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "mlpsel", "cv", str(REPOSITORY / "configs" /
-                                                                    "mnist.yaml"),
+                                                                    "mnist_basic.yaml"),
                         "--folds", "5", "--quiet", "--data-dir", directory, "--runs-dir", runs,
                         "--set", "search.model.hidden_layers=[[512]]",
                         "--set", "search.training.learning_rate=[0.05]",
@@ -631,7 +631,7 @@ def main() -> None:
 
     fit_run = child_result(child("memory", directory, THREADS, 2))
     real_run = child_result(child("real-path", directory, THREADS, 2,
-                                  str(REPOSITORY / "configs" / "mnist.yaml")))
+                                  str(REPOSITORY / "configs" / "mnist_basic.yaml")))
     results["memory"] = {"fit_peak_rss_mb": fit_run["peak_rss_mb"],
                          "real_path_peak_rss_mb": real_run["peak_rss_mb"],
                          "load_seconds": fit_run["load_seconds"]}
@@ -639,7 +639,7 @@ def main() -> None:
                                         epochs=3)
     if options.full:
         results["cross_validation_seconds"] = cross_validation_seconds(directory)
-        console.print(f"mlpsel cv configs/mnist.yaml --folds 5, one 784-512-10 config, 10 "
+        console.print(f"mlpsel cv configs/mnist_basic.yaml --folds 5, one 784-512-10 config, 10 "
                       f"epochs: {results['cross_validation_seconds']:.1f} s wall")
     console.print(targets_table(results))
     if options.json:

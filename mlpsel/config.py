@@ -1020,6 +1020,7 @@ def smoke_config(config: Config) -> Config:
     if isinstance(validation, int) and validation >= SMOKE_TRAIN_IMAGES // 2:
         values["split"]["validation"] = 0.2
     values["training"]["epochs"] = 1
+    values["training"]["warmup_epochs"] = 0
     values["cv"]["folds"], values["cv"]["repeats"] = 2, 1
     if values["cv"]["outer_folds"]:
         values["cv"]["outer_folds"] = 2

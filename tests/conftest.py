@@ -9,7 +9,7 @@ import pytest
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 QUICKSTART = REPOSITORY / "configs" / "quickstart.yaml"
-MNIST_CONFIG = REPOSITORY / "configs" / "mnist.yaml"
+MNIST_CONFIG = REPOSITORY / "configs" / "mnist_basic.yaml"
 
 # The quick start, made tiny: 1,000 training images, 2 epochs, a 2-point grid of small networks.
 TINY_OVERRIDES = [

@@ -143,7 +143,7 @@ def test_shipped_quickstart_is_the_packaged_one():
     assert repository_copy.read_bytes() == packaged_config_path("quickstart").read_bytes()
 
 
-@pytest.mark.parametrize("name", ["quickstart.yaml", "mnist.yaml"])
+@pytest.mark.parametrize("name", ["quickstart.yaml", "mnist.yaml", "mnist_basic.yaml"])
 def test_example_configs_are_valid(name):
     config = load_config(Path(__file__).parents[1] / "configs" / name)
     assert len(config.search) >= 2

@@ -478,7 +478,8 @@ def test_the_nested_example_runs_as_a_smoke_run(tmp_path):
     assert len(pd.read_csv(run / "nested_results.csv")) == 2  # a smoke run: 2 outer folds
 
 
-@pytest.mark.parametrize("name", ["mnist_halving.yaml", "mnist_random.yaml"])
+@pytest.mark.parametrize("name", ["mnist_halving.yaml", "mnist_random.yaml", "mnist.yaml",
+                                  "keras_reference.yaml", "digit5.yaml"])
 def test_the_full_mnist_examples_run_as_smoke_runs(name, tmp_path, full_mnist_dir):
     _smoke("train", name, tmp_path, "--data-dir", str(full_mnist_dir))
 
