@@ -266,6 +266,10 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
     console = _console()
     try:
         thresholds = parse_fail_under(arguments.fail_under)
+        if arguments.data_dir is not None and not arguments.data_dir.is_dir():
+            raise ConfigError(f"no such folder '{arguments.data_dir}' (from --data-dir or "
+                              "MLPSEL_DATA_DIR); give a folder holding <name>/<IDX files>, or "
+                              "leave it out to use the cache or a download")
         config = load_config(arguments.config_path, [*arguments.set_values, *extra_overrides])
         if arguments.smoke:
             config = smoke_config(config)

@@ -341,22 +341,68 @@ ConfigLoader.add_implicit_resolver(
     list("-+0123456789."))
 
 
-def parse_yaml(text: str) -> Any:
-    """A YAML document read with :class:`ConfigLoader` (safe: plain data only)."""
-    return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+def parse_yaml(text: str, file: str = "--set") -> Any:
+    """A YAML document read with :class:`ConfigLoader` (safe: plain data only), refused as
+    :func:`_check_nodes` refuses a config file's."""
+    node = yaml.compose(text, Loader=ConfigLoader)
+    if node is None:
+        return None
+    _check_nodes(node, file)
+    return ConfigLoader("").construct_document(node)
+
+
+MAX_CONFIG_NODES = 100_000
+"""A config's YAML may hold at most this many values once its aliases are expanded: a few
+anchors that refer to each other can otherwise stand for billions (and take that long)."""
+
+
+def _check_nodes(root: yaml.Node, file: str) -> None:
+    """Refuse a mapping that gives one key twice (naming both lines) and a document whose
+    aliases expand beyond :data:`MAX_CONFIG_NODES` values; each node is visited once."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:  # an alias: the same node again, counted again but not re-read
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # (a node that contains itself counts once)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ConfigError(f"'{str(key)[:80]}' is given twice (lines {seen[key]} and "
+                                      f"{line}); keep one", file=file, line=line)
+                seen[key] = line
+                total += size(key_node) + size(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        if total > MAX_CONFIG_NODES:
+            raise ConfigError(f"the document stands for more than {MAX_CONFIG_NODES:,} values "
+                              "once its aliases are expanded; a config is a few dozen settings",
+                              file=file, line=node.start_mark.line + 1)
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 def _read_yaml(text: str, file: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(text, Loader=ConfigLoader)
-        data = parse_yaml(text)
+        if node is not None:
+            _check_nodes(node, file)
+        data = ConfigLoader("").construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"not valid YAML: {problem}", file=file, line=line) from None
+    except RecursionError:
+        raise ConfigError("the document is nested too deeply to be a config", file=file) from None
     if data is None:
-        return {}, {}
+        raise ConfigError("the config is empty; write {} to use every default", file=file)
     if not isinstance(data, dict):
         raise ConfigError(
             f"a config is a YAML mapping of settings, not a {type(data).__name__}", file=file
@@ -434,7 +480,19 @@ def config_from_mapping(
         if is_structured_search(values["search"]):
             overridden |= {f"search.space.{key.removeprefix('search.')}" for key in overridden}
     _validate(values, file=file, lines=lines, overridden=overridden)
+    for key in sorted(overridden):
+        if key in search_space(values) and not key.startswith("search."):
+            raise ConfigError(f"the search varies {key}, so this value would be used by no "
+                              f"trial; to replace the grid's values, --set "
+                              f"'search.{key}=[{values_of(overrides, key)[:40]}]'",
+                              file="--set", key=key)
     return Config(values=values, source=file, lines=lines, executor=executor)
+
+
+def values_of(overrides: Iterable[str], key: str) -> str:
+    """The text the last ``key=...`` override gives (for a message)."""
+    texts = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0].strip() == key]
+    return texts[-1].strip() if texts else ""
 
 
 def _apply_split_preset(values: dict[str, Any], data: Mapping[str, Any], overridden: set[str],
@@ -473,7 +531,7 @@ def _executor_settings(value: Any, *, file: str, lines: Mapping[str, int]) -> di
             raise ConfigError(f"unknown key; {hint}", file=file, key=dotted,
                               line=lines.get(dotted))
         if item is not None and not isinstance(item, str):
-            raise ConfigError(f"expected text, got {item!r}", file=file, key=dotted,
+            raise ConfigError(f"expected text, got {_shown(item)}", file=file, key=dotted,
                               line=lines.get(dotted))
         settings[key] = item
     if settings["name"] not in EXECUTORS:
@@ -677,7 +735,7 @@ def _check_type(dotted: str, value: Any, *, file: str, line: int | None,
     default = get_dotted(DEFAULTS, dotted)
 
     def fail(expected: str) -> ConfigError:
-        return ConfigError(f"expected {expected}, got {value!r}", file=file, key=shown_key,
+        return ConfigError(f"expected {expected}, got {_shown(value)}", file=file, key=shown_key,
                            line=line)
 
     if dotted == "model.hidden_layers":
@@ -772,7 +830,9 @@ def _apply_override(values: dict[str, Any], override: str) -> str:
     try:
         value = parse_yaml(raw) if raw.strip() else None
     except yaml.YAMLError:
-        raise ConfigError(f"cannot read the value {raw!r}", file=file, key=dotted) from None
+        raise ConfigError(f"cannot read the value {_shown(raw)}", file=file, key=dotted) from None
+    except RecursionError:
+        raise ConfigError("the value is nested too deeply", file=file, key=dotted) from None
     if dotted.startswith("search."):
         # the section in its long form, changed, and resolved again
         # (left unresolved: config_from_mapping resolves it once every override is applied)
@@ -990,7 +1050,7 @@ def value_problem(dotted: str, value: Any) -> str | None:
     ):
         return f"must be at least 10 images (or null for all), got {value}"
     if dotted == "name" and (not value or "/" in value or value.startswith(".")):
-        return f"must be a short name without '/', got {value!r}"
+        return f"must be a short name without '/', got {_shown(value)}"
     return None
 
 

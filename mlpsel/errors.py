@@ -29,6 +29,9 @@ class ConfigError(MlpselError):
 
     def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
                  line: int | None = None) -> None:
+        # one line, whatever the values quoted in it hold (newlines, tabs)
+        message = " ".join(str(message).split())
+        key = " ".join(key.split()) if key else key
         self.file = file
         self.key = key
         self.line = line
