@@ -5,18 +5,21 @@ Each command forwards to one library call (:func:`mlpsel.study.run_study` for ``
 from the library's events. Errors are printed as one line and turned into an exit code by the one
 map below (:data:`EXIT_CODES`):
 
-====  ===================================================================
+====  ===========================================================================================
 0     success
 1     no trial succeeded, a worker died, or a ``--fail-under`` threshold was not met
 2     bad usage, bad config, bad data, or a run that does not exist
 130   interrupted (Ctrl-C); finished trials are stored and the run can be continued
-====  ===================================================================
+143   terminated (SIGTERM): as 130 (worker processes die with the main process, even at kill -9)
+====  ===========================================================================================
 """
 
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -40,6 +43,7 @@ EXIT_OK = 0
 EXIT_NO_RESULT = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM: stopped as Ctrl-C stops, at a SIGTERM
 
 # The one map from error kinds to exit codes: the first class an error is an instance of wins.
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -174,6 +178,28 @@ def _error_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+class _SigtermStop:
+    """While a sweep runs, SIGTERM stops it as Ctrl-C does (the run is marked interrupted,
+    finished trials are kept); true once one arrived. ``restore()`` puts back the old handler."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self.previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __bool__(self) -> bool:
+        return self.received
+
+    def restore(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
 def _fail(error: MlpselError) -> typer.Exit:
     from rich.markup import escape
 
@@ -264,6 +290,7 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
     from mlpsel.study import StudyOptions, run_study
 
     console = _console()
+    terminated = _SigtermStop()
     try:
         thresholds = parse_fail_under(arguments.fail_under)
         if arguments.data_dir is not None and not arguments.data_dir.is_dir():
@@ -291,10 +318,13 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
     except (MlpselError, KeyboardInterrupt) as error:
         if exit_code(error) == EXIT_INTERRUPTED:
             again = shlex.join(["mlpsel", *sys.argv[1:]])
-            _error_console().print(f"interrupted: finished trials are stored; run the same "
+            how = "terminated (SIGTERM)" if terminated else "interrupted"
+            _error_console().print(f"{how}: finished trials are stored; run the same "
                                    f"command again to continue ({again})")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
         raise _fail(error) from None
+    finally:
+        terminated.restore()
 
     summary = result.summary
     if not arguments.quiet and result.evaluation is None:

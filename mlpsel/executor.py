@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -245,8 +246,28 @@ _WORKER_STATE: dict[str, Any] = {}
 
 
 def _start_worker(blas_threads: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
+    # the parent decides what Ctrl-C and SIGTERM mean: it stops the workers after their epoch
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent()
     _WORKER_STATE["blas_limit"] = threadpool_limits(blas_threads)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies, however it dies (``kill -9``
+    included), so that no worker is left running; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return  # pragma: no cover
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1  # noqa: N806 - the name in <sys/prctl.h>
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: nothing to ask
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _work(task: Task) -> dict[str, Any] | None:
