@@ -33,6 +33,7 @@ from mlpsel.errors import (
     Interrupted,
     MlpselError,
     NoSuccessfulTrial,
+    RunAlreadyFinished,
     TrialError,
     WorkerDied,
 )
@@ -315,6 +316,9 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
                                figures=RunFigures(parallel=jobs > 1))
         finally:
             view.close()
+    except RunAlreadyFinished as finished:
+        console.print(str(finished), highlight=False, soft_wrap=True)
+        return
     except (MlpselError, KeyboardInterrupt) as error:
         if exit_code(error) == EXIT_INTERRUPTED:
             again = shlex.join(["mlpsel", *sys.argv[1:]])

@@ -79,6 +79,10 @@ class ThresholdNotMet(NoSuccessfulTrial):
     target no threshold reaches, or no positive sample): nothing to test at that target."""
 
 
+class RunAlreadyFinished(MlpselError):
+    """``--resume`` named a run that finished: it is left as it is (not an error)."""
+
+
 class WorkerDied(MlpselError):
     """A worker process ended without a result (killed, out of memory); finished trials are
     stored and the run can be continued."""

@@ -52,7 +52,7 @@ import numpy as np
 
 from mlpsel.atomic import atomic_open, write_text
 from mlpsel.config import Config, flatten_search, leaf_keys
-from mlpsel.errors import ConfigError, DataError, RunNotFound
+from mlpsel.errors import ConfigError, DataError, RunAlreadyFinished, RunNotFound
 from mlpsel.nn import MLP
 from mlpsel.search import stable_id
 
@@ -693,12 +693,24 @@ def config_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def find_run_to_continue(runs_dir: Path, command: str, config: Config, blas_threads: int,
                          resume: str | None) -> RunFolder | None:
-    """The run to continue: ``resume`` if given (refused if its config differs), else the newest
-    unfinished run of the same command and config whose process is gone; ``None`` for a new run.
+    """The run to continue: ``resume`` if given (refused if its config differs; ``latest``: the
+    newest run of the same command), else the newest unfinished run of the same command and
+    config whose process is gone; ``None`` for a new run.
+
+    Raises
+    ------
+    RunAlreadyFinished
+        ``resume`` names a finished run: nothing is redone or rewritten.
     """
     import yaml
 
     identity = run_identity(command, config, blas_threads)
+    if resume == "latest":  # the newest run of this command (any other cannot be continued)
+        same = [run for run in list_runs(runs_dir) if _readable_info(run).get("command") == command]
+        if not same:
+            raise RunNotFound(f"no '{command}' run in {runs_dir}/ to resume; drop --resume to "
+                              "start one")
+        resume = str(same[0].path)
     if resume is not None:
         run = resolve_run(resume, runs_dir)
         info = run.read_run_info()
@@ -716,13 +728,25 @@ def find_run_to_continue(runs_dir: Path, command: str, config: Config, blas_thre
                 f"run {run.run_id} was made with other settings, so its trials cannot be reused: "
                 + "; ".join(differences[:6]) + (" …" if len(differences) > 6 else "")
                 + ". Drop --resume to start a new run", key="--resume")
+        if info.get("status") == "finished" and run.summary_json.is_file():
+            raise RunAlreadyFinished(f"run {run.run_id} is finished; it is left as it is "
+                                     f"(mlpsel report {run.run_id} shows it)")
         return run
     for run in list_runs(runs_dir):
-        info = run.read_run_info()
+        info = _readable_info(run)  # a damaged run folder is never continued, nor in the way
         if (info.get("identity") == identity and info.get("status") in ("running", "interrupted")
                 and not process_alive(info.get("pid"), info.get("host"))):
             return run
     return None
+
+
+def _readable_info(run: RunFolder) -> dict[str, Any]:
+    """``run.json`` of another run, or ``{}`` when it cannot be read (a damaged folder)."""
+    try:
+        info = run.read_run_info()
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
 
 
 @dataclass(frozen=True)

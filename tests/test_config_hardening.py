@@ -132,3 +132,46 @@ def test_random_overrides_load_or_raise_config_error(overrides):
         load_config(QUICKSTART, [f"{key}={value}" for key, value in overrides])
     except ConfigError as error:
         assert "\n" not in str(error)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resuming
+
+
+def smoke(runs_dir: Path, *arguments: str, command: str = "train"):
+    return CliRunner().invoke(app, [command, str(QUICKSTART), "--smoke", "--quiet",
+                                    "--runs-dir", str(runs_dir), *arguments])
+
+
+def test_resume_of_a_finished_run_leaves_it_as_it_is(tmp_path):
+    assert smoke(tmp_path).exit_code == 0
+    (run,) = tmp_path.iterdir()
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    result = smoke(tmp_path, "--resume", run.name)
+    assert result.exit_code == 0, result.output
+    assert f"run {run.name} is finished; it is left as it is" in result.output
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_resume_latest_takes_the_newest_run_of_the_same_command(tmp_path):
+    assert smoke(tmp_path).exit_code == 0  # a train run
+    assert smoke(tmp_path, command="cv").exit_code == 0  # then a newer cv run
+    result = smoke(tmp_path, "--resume", "latest")  # train: the train run, not the cv one
+    assert result.exit_code == 0 and "is finished" in result.output, result.output
+    train_run = next(p for p in tmp_path.iterdir()
+                     if '"train"' in (p / "run.json").read_text())
+    assert train_run.name in result.output
+    missing = CliRunner().invoke(app, ["curve", str(QUICKSTART), "--smoke", "--runs-dir",
+                                       str(tmp_path), "--resume", "latest"])
+    assert missing.exit_code == 2 and "no 'curve' run in" in missing.output
+
+
+def test_a_damaged_run_folder_does_not_stop_new_runs_or_the_listing(tmp_path):
+    damaged = tmp_path / "20261201-000000-damaged-aaaa"
+    (damaged / "trials" / "x").mkdir(parents=True)
+    (damaged / "run.json").write_text("{not json")
+    (damaged / "trials" / "x" / "result.json").write_text("garbage")
+    assert smoke(tmp_path).exit_code == 0  # the automatic resume lookup reads past it
+    assert smoke(tmp_path, "--resume", "latest").exit_code == 0
+    listing = CliRunner().invoke(app, ["runs", "--runs-dir", str(tmp_path)])
+    assert listing.exit_code == 0 and "damaged" in listing.output

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from mlpsel import run_cv
 from mlpsel.cli import app
 from mlpsel.config import load_config
-from mlpsel.errors import ConfigError
+from mlpsel.errors import ConfigError, RunAlreadyFinished
 from mlpsel.results import grid_point_rows
 from tests.conftest import MNIST_CONFIG, QUICKSTART
 
@@ -185,9 +185,12 @@ def test_rerun_of_a_finished_command_starts_a_new_run(cv_run, tmp_path):
     first = run_cv(config, runs_dir=runs_dir)
     second = run_cv(config, runs_dir=runs_dir)
     assert first.run.run_id != second.run.run_id
-    again = run_cv(config, runs_dir=runs_dir, resume=first.run.run_id)
-    assert again.run.run_id == first.run.run_id
-    assert again.resumed_trials == 7  # every trial and the refit were stored
+    # --resume of a finished run leaves it as it is: no test evaluation again, nothing rewritten
+    before = {path: path.read_bytes() for path in first.run.path.rglob("*") if path.is_file()}
+    with pytest.raises(RunAlreadyFinished, match="is finished; it is left as it is"):
+        run_cv(config, runs_dir=runs_dir, resume=first.run.run_id)
+    assert {path: path.read_bytes() for path in first.run.path.rglob("*")
+            if path.is_file()} == before
 
 
 def _start_sweep(runs_dir: Path, overrides: list[str]) -> subprocess.Popen:
