@@ -139,6 +139,12 @@ SchedulerFileOption = Annotated[
     typer.Option("--scheduler-file", help="With --executor dask: the scheduler's JSON file "
                  "('dask scheduler --scheduler-file FILE').", show_default=False),
 ]
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Run a sweep past a size limit (over 1,000 trials, "
+                       "roughly 12 hours, 10 GB or the free disk space).")]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Print the trials that would run and what they would "
+                       "cost (time, disk), and exit; nothing is trained or written.")]
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only the final summary line."),
 ]
@@ -243,6 +249,8 @@ class SelectionArguments:
     executor: ExecutorName | None = None
     address: str | None = None
     scheduler_file: Path | None = None
+    yes: bool = False
+    dry_run: bool = False
 
 
 class SweepView:
@@ -256,7 +264,7 @@ class SweepView:
         self.progress: Any = None
 
     def __call__(self, event: Any) -> None:
-        from mlpsel.events import DownloadProgress, ExecutorStarted, RunStarted
+        from mlpsel.events import DownloadProgress, ExecutorStarted, Notice, RunStarted
         from mlpsel.progress import SweepProgress
         from mlpsel.results import higher_is_better
 
@@ -264,6 +272,8 @@ class SweepView:
             self.download(event.file_name, event.done, event.total)
         elif isinstance(event, ExecutorStarted):  # never on a cluster silently, even --quiet
             _error_console().print(event.description)
+        elif isinstance(event, Notice):
+            _error_console().print(event.text)
         elif isinstance(event, RunStarted):
             if not self.quiet:
                 verb = "continuing" if event.continued else "run"
@@ -309,7 +319,14 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
             executor=(arguments.executor.value if arguments.executor else
                       "dask" if arguments.address or arguments.scheduler_file else None),
             address=arguments.address,
-            scheduler_file=str(arguments.scheduler_file) if arguments.scheduler_file else None)
+            scheduler_file=str(arguments.scheduler_file) if arguments.scheduler_file else None,
+            assume_yes=arguments.yes, dry_run=arguments.dry_run)
+        if arguments.dry_run:
+            from mlpsel.study import plan_study
+
+            _print_dry_run(console, plan_study(command, config, options,
+                                               on_event=SweepView(console, "", True)))
+            return
         view = SweepView(console, config["selection.metric"], arguments.quiet)
         try:
             result = run_study(command, config, options, on_event=view,
@@ -352,6 +369,41 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
         raise typer.Exit(EXIT_NO_RESULT)
 
 
+DRY_RUN_ROWS = 40
+
+
+def _print_dry_run(console: Console, planned: Any) -> None:
+    """``--dry-run``: the tasks the sweep would train (the first :data:`DRY_RUN_ROWS`), their
+    sizes, and the estimate with the limits it passes."""
+    from rich.table import Table
+
+    from mlpsel.budget import limits_passed
+
+    strategy = planned.strategy
+    tasks = getattr(strategy, "tasks", None) or getattr(getattr(strategy, "base", None),
+                                                         "tasks", [])
+    table = Table(title=f"{strategy.command}: the trials that would run", title_justify="left")
+    for column in ("task", "settings", "train rows", "validation rows", "epochs"):
+        table.add_column(column, justify="right" if "rows" in column or column == "epochs"
+                         else "left")
+    for task in tasks[:DRY_RUN_ROWS]:
+        settings = ", ".join(f"{key.split('.')[-1]}={value}"
+                             for key, value in task.grid_point.params.items())
+        n_validation = len(task.validation_index) if task.validation_index is not None else 0
+        table.add_row(task.task_id, settings or "(the config's)", f"{len(task.train_index):,}",
+                      f"{n_validation:,}", str(task.total_epochs))
+    console.print(table)
+    if len(tasks) > DRY_RUN_ROWS:
+        console.print(f"… and {len(tasks) - DRY_RUN_ROWS:,} more")
+    estimate = planned.estimate
+    console.print(f"dry run: {estimate.describe()}; nothing was trained or written",
+                  highlight=False, soft_wrap=True)
+    passed = limits_passed(estimate)
+    if passed:
+        console.print(f"past the limits ({', '.join(passed)}): it would need --yes",
+                      highlight=False, soft_wrap=True)
+
+
 def summary_line(summary: dict[str, Any]) -> str:
     """The one line ``--quiet`` prints."""
     if summary["command"] == "biasvar":
@@ -392,11 +444,13 @@ def train(
     executor: ExecutorOption = None,
     address: AddressOption = None,
     scheduler_file: SchedulerFileOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Holdout model selection: train every grid point, choose on validation, test once."""
     _select("train", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
                                         blas_threads, resume, smoke, fail_under or [], quiet,
-                                        executor, address, scheduler_file), [])
+                                        executor, address, scheduler_file, yes, dry_run), [])
 
 
 @app.command()
@@ -424,6 +478,8 @@ def cv(
     executor: ExecutorOption = None,
     address: AddressOption = None,
     scheduler_file: SchedulerFileOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """k-fold cross-validation: choose on the mean over folds, refit on all training data,
     test once (with --outer-folds: nested CV says how far to trust the choice)."""
@@ -436,7 +492,7 @@ def cv(
         extra.append(f"cv.outer_folds={outer_folds}")
     _select("cv", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
                                      blas_threads, resume, smoke, fail_under or [], quiet,
-                                     executor, address, scheduler_file), extra)
+                                     executor, address, scheduler_file, yes, dry_run), extra)
 
 
 @app.command()
@@ -460,6 +516,8 @@ def curve(
     executor: ExecutorOption = None,
     address: AddressOption = None,
     scheduler_file: SchedulerFileOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Learning curves: error against training-set size for every grid point, on every fold, and
     a reading (high bias, high variance, converged). The test set is not touched."""
@@ -470,7 +528,7 @@ def curve(
         extra.append(f"cv.folds={folds}")
     _select("curve", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
                                         blas_threads, resume, smoke, [], quiet, executor,
-                                        address, scheduler_file), extra)
+                                        address, scheduler_file, yes, dry_run), extra)
 
 
 @app.command()
@@ -495,6 +553,8 @@ def biasvar(
     executor: ExecutorOption = None,
     address: AddressOption = None,
     scheduler_file: SchedulerFileOption = None,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Bias and variance: every grid point trained on many independent training sets, each
     round predicting the validation part; 0-1 loss = bias + net variance (Domingos 2000).
@@ -508,7 +568,7 @@ def biasvar(
         extra.append("biasvar.bootstrap=true")
     _select("biasvar", SelectionArguments(config, set_values or [], data_dir, runs_dir, jobs,
                                           blas_threads, resume, smoke, [], quiet, executor,
-                                          address, scheduler_file), extra)
+                                          address, scheduler_file, yes, dry_run), extra)
 
 
 @app.command()
@@ -545,7 +605,11 @@ def report(
     else:
         from mlpsel.report.html import write_html
 
-        print(write_html(loaded))
+        try:
+            path = write_html(loaded)
+        except MlpselError as error:
+            raise _fail(error) from None
+        print(path)
 
 
 @app.command()
@@ -553,7 +617,11 @@ def runs(runs_dir: RunsDirOption = Path("runs")) -> None:
     """List the runs, newest first: id, start, command, dataset, grid points, scores, status."""
     from mlpsel.report.runs import runs_table
 
-    _console().print(runs_table(runs_dir))
+    try:
+        table = runs_table(runs_dir)
+    except MlpselError as error:
+        raise _fail(error) from None
+    _console().print(table)
 
 
 @app.command()
@@ -568,9 +636,10 @@ def compare(
 
     try:
         folders = resolve_run(first, runs_dir), resolve_run(second, runs_dir)
+        view = compare_runs(*folders)
     except MlpselError as error:
         raise _fail(error) from None
-    _console().print(compare_runs(*folders))
+    _console().print(view)
 
 
 def _download_progress(console: Console, quiet: bool):

@@ -143,6 +143,12 @@ DEFAULTS: dict[str, Any] = {
         # ("-key": its largest), e.g. "-training.weight_decay"
         "simplest_by": None,
     },
+    "keep": {
+        # the model.npz of each holdout trial (k-fold trials keep none; the refit is the model):
+        # all (any trial can be loaded again; about 4 bytes per weight each) | chosen (the
+        # others are deleted once the choice is made; best/model.npz is always written)
+        "trial_models": "all",
+    },
     "search": {},
 }
 
@@ -150,6 +156,7 @@ DEFAULTS: dict[str, Any] = {
 SELECTION_METRICS = {f"validation_{name}": SCORES[name].higher_is_better
                      for name in VALIDATION_SCORES}
 SELECTION_RULES = ("best", "one_se")
+TRIAL_MODELS = ("all", "chosen")
 SCALINGS = ("auto", "standard", "minmax", "none")
 SPLIT_PRESETS = {"small": (0.6, 0.2, 0.2), "large": (0.98, 0.01, 0.01)}
 """The course's three-way splits (train, validation, test): small data 60/20/20, large 98/1/1."""
@@ -187,6 +194,9 @@ class Config:
         Where the trials run (the ``executor:`` section): ``name`` (local or dask), ``address``,
         ``scheduler_file``. Not part of :attr:`values`: where trials run changes no result, so
         it is neither in ``config.yaml`` nor in what resume matches.
+    smoke : bool
+        Cut down by :func:`smoke_config`: its subset sizes are caps, not requests (a dataset
+        smaller than a smoke run's 1,000 images is used whole).
     """
 
     values: dict[str, Any]
@@ -194,9 +204,18 @@ class Config:
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     executor: dict[str, Any] = field(default_factory=lambda: dict(EXECUTOR_DEFAULTS),
                                      compare=False)
+    smoke: bool = field(default=False, compare=False)
+    overridden: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def __getitem__(self, dotted_key: str) -> Any:
         return get_dotted(self.values, dotted_key)
+
+    def error(self, key: str, message: str) -> ConfigError:
+        """A ConfigError about ``key``, naming where its value came from (``--set``, or the
+        file and line)."""
+        if key in self.overridden:
+            return ConfigError(message, file="--set", key=key)
+        return ConfigError(message, file=self.source, key=key, line=self.lines.get(key))
 
     @property
     def name(self) -> str:
@@ -486,7 +505,8 @@ def config_from_mapping(
                               f"trial; to replace the grid's values, --set "
                               f"'search.{key}=[{values_of(overrides, key)[:40]}]'",
                               file="--set", key=key)
-    return Config(values=values, source=file, lines=lines, executor=executor)
+    return Config(values=values, source=file, lines=lines, executor=executor,
+                  overridden=frozenset(overridden))
 
 
 def values_of(overrides: Iterable[str], key: str) -> str:
@@ -977,18 +997,26 @@ def _validate_halving(values: dict[str, Any], settings: Mapping[str, Any],
                    f"epochs) is above training.epochs ({values['training']['epochs']})")
 
 
+MAX_NAME_LENGTH = 100  # run ids stay well inside a file system's 255-byte names
+
+
 def value_problem(dotted: str, value: Any) -> str | None:
     """Why ``value`` is impossible for ``dotted``, or ``None`` when it is fine."""
     positive_ints = {"training.epochs", "training.batch_size", "cv.folds", "cv.repeats",
                      "biasvar.train_size"}
     if dotted in positive_ints and value < 1:
         return f"must be at least 1, got {value}"
+    if dotted == "name" and not 0 < len(value) <= MAX_NAME_LENGTH:
+        return (f"must be 1 to {MAX_NAME_LENGTH} characters (it names the run folder), got "
+                f"{len(value)}")
     if dotted == "cv.folds" and value < 2:
         return f"k-fold needs at least 2 folds, got {value}"
     if dotted == "cv.outer_folds" and (value < 0 or value == 1):
         return f"nested CV needs at least 2 outer folds (0 is off), got {value}"
     if dotted == "preprocess.scale" and value not in SCALINGS:
         return f"unknown scaling '{value}'; valid: {', '.join(SCALINGS)}"
+    if dotted == "keep.trial_models" and value not in TRIAL_MODELS:
+        return f"unknown choice '{value}'; valid: {', '.join(TRIAL_MODELS)}"
     if dotted == "selection.rule" and value not in SELECTION_RULES:
         return f"unknown rule '{value}'; valid: {', '.join(SELECTION_RULES)}"
     if dotted == "selection.simplest_by" and value is not None and \
@@ -1049,8 +1077,9 @@ def value_problem(dotted: str, value: Any) -> str | None:
         value < 10
     ):
         return f"must be at least 10 images (or null for all), got {value}"
-    if dotted == "name" and (not value or "/" in value or value.startswith(".")):
-        return f"must be a short name without '/', got {_shown(value)}"
+    if dotted == "name" and (any(c in value for c in "/\\\0") or value.startswith(".")):
+        return ("must be a short name of letters, digits, '-', '_' and '.' (not starting with "
+                f"'.'; it names the run folder), got {_shown(value)}")
     return None
 
 
@@ -1108,4 +1137,4 @@ def smoke_config(config: Config) -> Config:
         values["search"] = space
     values["name"] = f"{values['name']}-smoke"
     return Config(values=values, source=config.source, lines=config.lines,
-                  executor=dict(config.executor))
+                  executor=dict(config.executor), smoke=True, overridden=config.overridden)

@@ -106,7 +106,8 @@ class WorkerData(_WorkerPlugin):
         data_dir = os.environ.get("MLPSEL_DATA_DIR")
         if not data_dir and self.data_dir and os.path.isdir(self.data_dir):
             data_dir = self.data_dir
-        dataset = load_run_data(Config(self.config_values), data_dir=data_dir)
+        dataset = load_run_data(Config(self.config_values, smoke=True),  # checked by the client
+                                data_dir=data_dir)
         if dataset_fingerprint(dataset) != self.fingerprint:
             raise DataError(f"worker {worker.address} loaded other data for "
                             f"'{dataset.name}' than the client (content hash differs): give it "

@@ -91,3 +91,14 @@ class WorkerDied(MlpselError):
 class Interrupted(MlpselError):
     """The sweep was stopped (Ctrl-C) before every task finished; finished ones are stored and
     the run can be continued."""
+
+
+class StorageError(MlpselError):
+    """A file or folder of a run cannot be written or read (permissions, a full disk, a name
+    too long for the file system, a file where a folder should be); the run is marked
+    ``incomplete``, its finished trials are kept and it can be continued."""
+
+
+class SweepTooLarge(MlpselError):
+    """The sweep passes a size limit (over 1,000 trials, or a time or disk estimate past its
+    threshold, see :mod:`mlpsel.budget`) and ``--yes`` was not given: nothing was started."""

@@ -53,6 +53,14 @@ class ExecutorStarted:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the user should know before the sweep starts, in one sentence (e.g. training
+    sets smaller than a mini-batch); shown even with ``--quiet``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class ClusterStatus:
     """The cluster's workers and how many of the sweep's trials each is running now."""
 

@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import queue
 import signal
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +40,7 @@ from mlpsel.errors import Interrupted, WorkerDied
 from mlpsel.events import EpochFinished, EventHandler, TaskFinished, TaskStarted, ignore
 from mlpsel.experiment import HISTORY_COLUMNS, run_trial
 from mlpsel.nn import EpochRecord
+from mlpsel.processes import die_with_parent
 from mlpsel.search import GridPoint, TrialSpec
 from mlpsel.store import RunFolder, TaskId
 
@@ -253,23 +253,6 @@ def _start_worker(blas_threads: int) -> None:
     _WORKER_STATE["blas_limit"] = threadpool_limits(blas_threads)
 
 
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies, however it dies (``kill -9``
-    included), so that no worker is left running; elsewhere a no-op."""
-    if not sys.platform.startswith("linux"):
-        return  # pragma: no cover
-    import ctypes
-
-    PR_SET_PDEATHSIG = 1  # noqa: N806 - the name in <sys/prctl.h>
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # pragma: no cover - no prctl: nothing to ask
-        return
-    if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(1)
-
-
 def _work(task: Task) -> dict[str, Any] | None:
     events: Any = _WORKER_STATE["events"]
     stop: Any = _WORKER_STATE["stop"]
@@ -343,6 +326,8 @@ def _collect(future: Future, task: Task, run: RunFolder,
             f"a worker process died while training {task.task_id} (out of memory, or killed); "
             "finished trials are stored: rerun the same command to continue"
         ) from None
+    except OSError:  # the run folder cannot be written: a storage fault, not a failed trial
+        raise
     except Exception as error:  # raised outside run_trial's own error handling
         result = {**task.result_fields(), "status": "failed",
                   "error": f"{type(error).__name__}: {error}".strip()}

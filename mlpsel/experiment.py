@@ -29,6 +29,8 @@ from mlpsel.data.tabular import is_table_path
 from mlpsel.errors import DataError, DivergedError, SplitError
 from mlpsel.events import DownloadProgress, EventHandler, ignore
 from mlpsel.nn import MLP, EpochRecord, TrainingState, fit, learning_rate_at, make_optimizer
+from mlpsel.nn.losses import chance_loss
+from mlpsel.nn.train import training_divergence
 from mlpsel.search import TrainingSpec, TrialSpec
 from mlpsel.splits import holdout_split
 from mlpsel.stats import wilson_interval
@@ -61,6 +63,13 @@ def load_run_data(config: Config, *, data_dir: str | None = None,
         dataset = one_vs_rest(dataset, config["task.one_vs_rest"])
     if len(dataset.test_labels) == 0:
         dataset = hold_out_test_set(dataset, config["split.test"], seed, spec["path"])
+    if not config.smoke:  # a smoke run's sizes are caps; a user's are requests
+        for key, available, what in (("train_subset", len(dataset.train_labels), "training"),
+                                     ("test_subset", len(dataset.test_labels), "test")):
+            if spec[key] is not None and spec[key] > available:
+                raise config.error(f"dataset.{key}", f"{spec[key]:,} {what} samples asked "
+                                   f"for, but {dataset.name} has {available:,}; give at most "
+                                   f"{available} or leave it out to use them all")
     keep_train = keep_test = None
     if spec["train_subset"] is not None and spec["train_subset"] < len(dataset.train_labels):
         _, keep_train = holdout_split(dataset.strata, spec["train_subset"], seed=seed,
@@ -337,6 +346,12 @@ def run_trial(
         return TrialOutcome("interrupted", "stopped before the last epoch", history_rows)
     last = history_rows[-1] if history_rows else {}
     best_row = next((r for r in history_rows if r["epoch"] == history.best_epoch), last)
+    losses = [r["train_loss"] for r in history_rows if r["epoch"] <= best_row.get("epoch", 0)]
+    diverged = training_divergence(losses, chance_loss(
+        network.output, dataset.n_outputs,
+        dataset.train_labels[train_index] if dataset.is_regression else None))
+    if diverged is not None:
+        return TrialOutcome("diverged", diverged, history_rows, {"fit_seconds": fit_seconds})
     scores: dict[str, Any] = {
         "train_loss": best_row.get("train_loss"),
         "train_accuracy": best_row.get("train_accuracy"),

@@ -217,6 +217,16 @@ def search_points(config: Config) -> list[dict[str, Any]]:
     return sample_space(config.search, settings["trials"], seed)
 
 
+def count_points(config: Config) -> int:
+    """How many points :func:`search_points` gives, without making them."""
+    settings = config.search_settings
+    space = config.search
+    if all(isinstance(entry, list) for entry in space.values()):
+        size = len(ParameterGrid(space))
+        return size if settings["trials"] is None else min(size, settings["trials"])
+    return settings["trials"]
+
+
 def grid_points(config: Config) -> list[GridPoint]:
     """Expand a config's search space into its grid points (a random search's sampled
     points)."""

@@ -38,7 +38,9 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import socket
+import stat
 import subprocess
 import sys
 import zipfile
@@ -61,6 +63,8 @@ if TYPE_CHECKING:
 
 RUN_ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[A-Za-z0-9_.-]+-[0-9a-f]{4}$")
 RUN_MARKER = "run.json"
+# run.json statuses an automatic resume continues (a run whose process is gone)
+CONTINUABLE = ("running", "interrupted", "incomplete")
 TRIALS_FOLDER = "trials"
 BEST_FOLDER = "best"
 MODEL_FILE = "model.npz"
@@ -98,10 +102,25 @@ def default_runs_dir() -> Path:
 
 
 def new_run_id(name: str, now: datetime | None = None) -> str:
-    """An id that sorts by time and reads well: ``20261128-143005-quickstart-3f2a``."""
+    """An id that sorts by time and reads well: ``20261128-143005-quickstart-3f2a``.
+
+    Other characters than letters, digits, ``-``, ``_`` and ``.`` become ``-``. A name that
+    would reach outside the runs folder (a path separator, or a leading ``.``: ``../x``, ``a/b``)
+    is refused (:class:`ConfigError` on ``name``), whatever the config checks already did: the
+    id is always the name of one direct child of the runs folder.
+    """
+    name = str(name)
+    separators = {"/", "\\", os.sep, os.altsep or "/", "\0"}
+    if any(separator in name for separator in separators) or name.startswith("."):
+        raise ConfigError(f"must be a short name of letters, digits, '-', '_' and '.' (not "
+                          f"starting with '.'), without a path separator; got {name[:80]!r}",
+                          key="name")
     now = now or datetime.now()
     safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
-    return f"{now:%Y%m%d-%H%M%S}-{safe_name}-{secrets.token_hex(2)}"
+    run_id = f"{now:%Y%m%d-%H%M%S}-{safe_name}-{secrets.token_hex(2)}"
+    if not RUN_ID_PATTERN.fullmatch(run_id):  # pragma: no cover - the substitution guarantees it
+        raise ConfigError(f"cannot make a run id of {name[:80]!r}", key="name")
+    return run_id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,16 +185,65 @@ def save_model(path: Path, network: MLP) -> None:
 
 
 def load_model(path: Path) -> MLP:
-    """Read a network :func:`save_model` wrote; :class:`DataError` (one line) if it cannot."""
+    """Read a network :func:`save_model` wrote; :class:`DataError` (one line) if it cannot.
+
+    Nothing is ever unpickled: a file holding Python objects (a pickle, or an array of dtype
+    ``object``) is refused as such, and so is a truncated or foreign file. Reading only: a
+    refused model changes nothing in its run folder.
+    """
+    path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as file:
+        if not path.is_file():  # a folder, or nothing: np.load would say less
+            raise FileNotFoundError(path)
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive")
+        with loaded as file:
             return MLP.from_arrays(file)
     except FileNotFoundError:
         raise DataError(f"{path}: model file not found") from None
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-            ConfigError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, UnicodeError,
+            zipfile.BadZipFile, ConfigError) as error:
+        if holds_python_objects(path):
+            raise DataError(f"{path}: holds Python objects (pickled), which mlpsel never "
+                            "loads; an mlpsel model file holds numeric arrays only") from None
         reason = " ".join(str(error).split()) or type(error).__name__
-        raise DataError(f"{path}: not a readable mlpsel model file ({reason})") from None
+        raise DataError(f"{path}: not a readable mlpsel model file ({reason[:200]})") from None
+
+
+def holds_python_objects(path: Path) -> bool:
+    """True when ``path`` is a pickle, or a ``.npy`` / ``.npz`` file with an array of Python
+    objects: decided from the file's first bytes and the arrays' headers alone, nothing is
+    unpickled. False too for a file that cannot be read this far."""
+    from numpy.lib import format as npy
+
+    headers = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
+
+    def objects(stream: Any) -> bool:
+        read_header = headers.get(npy.read_magic(stream))
+        return read_header is not None and read_header(stream)[2].hasobject
+
+    try:
+        with open(path, "rb") as file:
+            start = file.read(6)
+            if start[:1] == b"\x80":  # the pickle protocol 2+ opcode
+                return True
+            if start == npy.MAGIC_PREFIX:
+                file.seek(0)
+                return objects(file)
+        if not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                with archive.open(name) as member:
+                    if member.read(6) != npy.MAGIC_PREFIX:
+                        continue
+                with archive.open(name) as member:
+                    if objects(member):
+                        return True
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, SyntaxError):
+        return False
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,6 +468,16 @@ class RunFolder:
             reason = " ".join(str(error).split()) or type(error).__name__
             raise DataError(f"{path}: cannot continue the training from it ({reason})") from None
 
+    def discard_trial_models(self, keep: str | TaskId) -> int:
+        """Delete every trial's ``model.npz`` but ``keep``'s (``keep.trial_models: chosen``);
+        returns how many were deleted."""
+        deleted = 0
+        for path in sorted(self.trials_dir.glob(f"*/{MODEL_FILE}")):
+            if path.parent.name != str(keep) and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                deleted += 1
+        return deleted
+
     def discard_checkpoint(self, task_id: str | TaskId) -> None:
         """Remove a checkpoint no task will continue (a candidate that did not go on)."""
         self.trial_checkpoint(task_id).unlink(missing_ok=True)
@@ -545,54 +623,230 @@ def create_run(runs_dir: Path, name: str, command: str, argv: list[str] | None =
             break
         except FileExistsError:  # same second and same random suffix: draw again
             continue
-    run.update_run_info(
-        run_id=run.run_id, command=command, argv=argv or [], status="running",
-        started=datetime.now().isoformat(timespec="seconds"),
-    )
+    try:
+        run.update_run_info(
+            run_id=run.run_id, command=command, argv=argv or [], status="running",
+            started=datetime.now().isoformat(timespec="seconds"),
+        )
+    except OSError:
+        shutil.rmtree(run.path, ignore_errors=True)  # no half-made run folder
+        raise
     return run
 
 
+def _lstat_mode(path: Path) -> int | None:
+    """The mode of ``path`` itself (a link is not followed); None when there is nothing."""
+    try:
+        return os.lstat(path).st_mode
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return None
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """True when ``path``, every symbolic link on the way followed, lies in ``folder`` (its
+    links followed too). What reading a run folder checks before it opens a file there."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the name
+        return False
+
+
+def link_target(path: Path) -> str:
+    """What the symbolic link ``path`` points to, as written in the link."""
+    try:
+        return os.readlink(path)
+    except (OSError, ValueError):
+        return "?"
+
+
+def escaping_links(folder: Path) -> list[Path]:
+    """The symbolic links in ``folder`` (at any depth; none is followed) that lead outside it.
+
+    A run folder mlpsel made holds none; a run holding one is never continued (its files would
+    be read and written through the link).
+    """
+    found: list[Path] = []
+    pending = [Path(folder)]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        for entry in listed:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if not is_inside(path, folder):
+                    found.append(path)
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+    return sorted(found)
+
+
 def is_run_folder(path: Path) -> bool:
-    return (path / RUN_MARKER).is_file()
+    """True for a folder holding ``run.json``, neither of them a symbolic link (mlpsel never
+    follows a linked run folder or run.json; see :func:`resolve_run`)."""
+    folder, marker = _lstat_mode(Path(path)), _lstat_mode(Path(path) / RUN_MARKER)
+    return (folder is not None and stat.S_ISDIR(folder) and marker is not None
+            and stat.S_ISREG(marker))
 
 
 def list_runs(runs_dir: Path) -> list[RunFolder]:
-    """Run folders in ``runs_dir``, newest first."""
+    """Run folders in ``runs_dir`` (its direct children, see :func:`is_run_folder`), newest
+    first. A symbolic link there is left out, never followed."""
     if not runs_dir.is_dir():
         return []
-    runs = [RunFolder(p) for p in runs_dir.iterdir() if p.is_dir() and is_run_folder(p)]
+    runs = [RunFolder(p) for p in runs_dir.iterdir() if is_run_folder(p)]
     return sorted(runs, key=lambda run: run.run_id, reverse=True)
+
+
+# run.json's fields that mlpsel reads back, and the JSON types each may have (null: unknown)
+RUN_INFO_FIELDS: dict[str, tuple[type, ...]] = {
+    "run_id": (str,), "command": (str,), "argv": (list,), "status": (str,), "started": (str,),
+    "dataset": (str,), "host": (str,), "identity": (str,), "error": (str,), "pid": (int,),
+    "n_grid_points": (int,), "blas_threads": (int,), "jobs": (int,), "folds": (int,),
+    "repeats": (int,), "seconds": (int, float), "split": (dict,), "split_sizes": (list,),
+    "continued": (bool,),
+}
+_TYPE_NAMES = {str: "a string", list: "a list", dict: "an object", int: "an integer",
+               float: "a number", bool: "true or false"}
+
+
+def wrong_fields(values: Mapping[str, Any], fields: Mapping[str, tuple[type, ...]]) -> list[str]:
+    """``key: is X, not a Y`` for every known field of ``values`` of the wrong JSON type (null
+    is allowed: unknown)."""
+    wrong = []
+    for key, types in fields.items():
+        value = values.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            shown = json.dumps(value, default=str)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            wanted = "a number" if float in types else _TYPE_NAMES[types[0]]
+            wrong.append(f"'{key}' is {shown}, not {wanted}")
+    return wrong
+
+
+def read_run_json(run: RunFolder) -> dict[str, Any]:
+    """``run.json`` of ``run``, checked: a JSON object whose known fields
+    (:data:`RUN_INFO_FIELDS`) have their types, read from a real file in the run folder.
+
+    Raises
+    ------
+    DataError
+        One line, naming the file: missing, a symbolic link (not followed), unreadable, not
+        JSON, not an object, or a field of the wrong type. The run folder is damaged.
+    """
+    path = run.run_json
+    mode = _lstat_mode(path)
+    damaged = "the run folder is damaged ('mlpsel runs' marks it)"
+    if mode is None:
+        raise DataError(f"{path}: missing; {damaged}")
+    if stat.S_ISLNK(mode):
+        raise DataError(f"{path}: a symbolic link (to {link_target(path)}), which mlpsel does "
+                        f"not follow; {damaged}")
+    try:
+        info = read_json(path)
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror or error}); {damaged}") \
+            from None
+    except ValueError as error:  # UnicodeDecodeError too
+        reason = " ".join(str(error).split())[:120]
+        raise DataError(f"{path}: not JSON ({reason}); {damaged}") from None
+    if not isinstance(info, dict):
+        raise DataError(f"{path}: not a JSON object but {type(info).__name__}; {damaged}")
+    wrong = wrong_fields(info, RUN_INFO_FIELDS)
+    if wrong:
+        raise DataError(f"{path}: {'; '.join(wrong[:3])}; {damaged}")
+    return info
+
+
+def _is_path_reference(reference: str) -> bool:
+    separators = {"/", os.sep, os.altsep or "/"}
+    return reference in (".", "..") or any(separator in reference for separator in separators)
+
+
+def _linked_run(path: Path, runs_dir: Path, shown: str) -> RunNotFound:
+    outside = "" if is_inside(path, runs_dir) else f" pointing outside {runs_dir}/"
+    return RunNotFound(f"{shown}: a symbolic link{outside} (to {link_target(path)}); mlpsel "
+                       "does not follow links to run folders: give the folder itself as a path "
+                       "if you trust it")
+
+
+def _checked_run(path: Path, runs_dir: Path, shown: str) -> RunFolder:
+    """``path`` as a run folder, or why it is not one (one line)."""
+    mode = _lstat_mode(path)
+    if mode is None:
+        raise RunNotFound(f"{shown}: no such folder; give a run folder, a run id, a unique "
+                          f"prefix or 'latest' ('mlpsel runs' lists the runs in {runs_dir}/)")
+    if stat.S_ISLNK(mode):
+        raise _linked_run(path, runs_dir, shown)
+    if not stat.S_ISDIR(mode):
+        raise RunNotFound(f"{shown} is a file, not a run folder")
+    if _lstat_mode(path / RUN_MARKER) is None:
+        raise RunNotFound(f"{shown} is a folder but not a run folder (it has no {RUN_MARKER})")
+    run = RunFolder(path)
+    read_run_json(run)  # DataError when damaged
+    return run
 
 
 def resolve_run(reference: str, runs_dir: Path) -> RunFolder:
     """Find a run by id, unique id prefix, ``latest``, or path to a run folder.
 
+    The rule: a reference holding a path separator, or ``.`` or ``..``, is a path; it must be
+    an existing run folder (a folder with ``run.json``), wherever it is. Anything else is an
+    id, a unique prefix of one or ``latest`` (the newest readable run), looked up only among
+    the direct children of ``runs_dir``: a bare word never names a folder elsewhere, so no
+    reference makes mlpsel read outside ``runs_dir`` unless it is a path to a run folder.
+
+    A run folder that is a symbolic link, or whose ``run.json`` is one, is never followed
+    (refused by name, left out of ``latest``); nor is one whose ``run.json`` is damaged.
+
     Raises
     ------
     RunNotFound
-        No run matches, the prefix is ambiguous, or the path is not a run folder.
+        No run matches, the prefix is ambiguous, the path is not a run folder, or it is a
+        symbolic link.
+    DataError
+        The run folder's ``run.json`` is damaged (see :func:`read_run_json`).
     """
-    runs = list_runs(runs_dir)
+    runs_dir = Path(runs_dir)
+    reference = str(reference)
+    if not reference.strip():
+        raise RunNotFound("an empty run reference; give a run id, a unique prefix, 'latest' "
+                          "or a run folder path ('mlpsel runs' lists them)")
+    if _is_path_reference(reference):
+        return _checked_run(Path(reference), runs_dir, reference)
     if reference == "latest":
+        runs = list_runs(runs_dir)
         if not runs:
             raise RunNotFound(f"no runs in {runs_dir}/ yet; start one with 'mlpsel train'")
-        return runs[0]
-    by_id = [run for run in runs if run.run_id == reference]
-    if by_id:
-        return by_id[0]
-    candidate = Path(reference)
-    if candidate.is_dir():
-        if is_run_folder(candidate):
-            return RunFolder(candidate)
-        raise RunNotFound(f"{reference} is a folder but not a run folder (it has no {RUN_MARKER})")
-    if "/" not in reference and reference:
-        matches = [run for run in runs if run.run_id.startswith(reference)]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            shown = ", ".join(run.run_id for run in matches[:4])
-            raise RunNotFound(
-                f"'{reference}' matches {len(matches)} runs ({shown}); give more of the id")
+        for run in runs:  # newest first; a damaged one is skipped ('mlpsel runs' marks it)
+            try:
+                read_run_json(run)
+            except DataError:
+                continue
+            return run
+        raise RunNotFound(f"no readable run in {runs_dir}/: every run.json there is damaged "
+                          "('mlpsel runs' lists them)")
+    exact = runs_dir / reference
+    if _lstat_mode(exact) is not None:
+        return _checked_run(exact, runs_dir, str(exact))
+    try:
+        children = list(runs_dir.iterdir()) if runs_dir.is_dir() else []
+    except OSError:
+        children = []
+    candidates = [path for path in children if path.name.startswith(reference) and (
+        is_run_folder(path) or path.is_symlink()
+        or (path.is_dir() and RUN_ID_PATTERN.fullmatch(path.name)))]
+    if len(candidates) == 1:
+        return _checked_run(candidates[0], runs_dir, str(candidates[0]))
+    if len(candidates) > 1:
+        shown = ", ".join(sorted((path.name for path in candidates), reverse=True)[:4])
+        raise RunNotFound(
+            f"'{reference}' matches {len(candidates)} runs ({shown}); give more of the id")
     raise RunNotFound(
         f"no run '{reference}' in {runs_dir}/; give a run id, a unique prefix, 'latest' or a run "
         "folder path ('mlpsel runs' lists them)"
@@ -697,6 +951,10 @@ def find_run_to_continue(runs_dir: Path, command: str, config: Config, blas_thre
     newest run of the same command), else the newest unfinished run of the same command and
     config whose process is gone; ``None`` for a new run.
 
+    ``resume`` is resolved as :func:`resolve_run` resolves a RUN argument. A run folder holding
+    a symbolic link that leads outside it (:func:`escaping_links`) is never continued: named,
+    it is refused; found automatically, it is passed over (a new run is made).
+
     Raises
     ------
     RunAlreadyFinished
@@ -710,18 +968,29 @@ def find_run_to_continue(runs_dir: Path, command: str, config: Config, blas_thre
         if not same:
             raise RunNotFound(f"no '{command}' run in {runs_dir}/ to resume; drop --resume to "
                               "start one")
-        resume = str(same[0].path)
-    if resume is not None:
+        run = same[0]
+    elif resume is not None:
         run = resolve_run(resume, runs_dir)
-        info = run.read_run_info()
+    if resume is not None:
+        info = read_run_json(run)
+        links = escaping_links(run.path)
+        if links:
+            raise DataError(f"{links[0]}: a symbolic link pointing outside the run folder (to "
+                            f"{link_target(links[0])}); mlpsel does not continue a run through "
+                            "links, it would read and write there. Drop --resume to start a new "
+                            "run")
         if info.get("command") != command:
             raise ConfigError(f"run {run.run_id} is a '{info.get('command')}' run; resume it "
                               f"with 'mlpsel {info.get('command')}'", key="--resume")
         if info.get("identity") != identity:
-            stored = {}
-            if run.config_yaml.is_file():
-                stored = yaml.safe_load(run.config_yaml.read_text(encoding="utf-8"))
-            differences = config_differences(stored or {}, config.values)
+            stored: Any = {}
+            try:
+                if run.config_yaml.is_file():
+                    stored = yaml.safe_load(run.config_yaml.read_text(encoding="utf-8"))
+            except (OSError, ValueError, yaml.YAMLError):
+                stored = {}
+            differences = config_differences(stored if isinstance(stored, dict) else {},
+                                             config.values)
             if info.get("blas_threads") != blas_threads:
                 differences.append(f"--blas-threads: {info.get('blas_threads')} → {blas_threads}")
             raise ConfigError(
@@ -734,19 +1003,20 @@ def find_run_to_continue(runs_dir: Path, command: str, config: Config, blas_thre
         return run
     for run in list_runs(runs_dir):
         info = _readable_info(run)  # a damaged run folder is never continued, nor in the way
-        if (info.get("identity") == identity and info.get("status") in ("running", "interrupted")
-                and not process_alive(info.get("pid"), info.get("host"))):
+        if (info.get("identity") == identity and info.get("status") in CONTINUABLE
+                and not process_alive(info.get("pid"), info.get("host"))
+                and not escaping_links(run.path)):
             return run
     return None
 
 
 def _readable_info(run: RunFolder) -> dict[str, Any]:
-    """``run.json`` of another run, or ``{}`` when it cannot be read (a damaged folder)."""
+    """``run.json`` of another run, or ``{}`` when it cannot be read (a damaged folder: see
+    :func:`read_run_json`; a linked ``run.json`` is not followed)."""
     try:
-        info = run.read_run_info()
-    except (OSError, ValueError):
+        return read_run_json(run)
+    except DataError:
         return {}
-    return info if isinstance(info, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -769,12 +1039,18 @@ def start_or_continue(runs_dir: Path, command: str, config: Config, *, resume: s
     continued = run is not None
     if run is None:
         run = create_run(runs_dir, config.name, command, argv)
-        write_text(run.config_yaml, config.to_yaml())
-    environment = environment_info(config.values["seed"], blas_threads, jobs)
-    write_json(run.env_json, environment)
-    info = run.update_run_info(
-        status="running", identity=run_identity(command, config, blas_threads),
-        blas_threads=blas_threads, jobs=jobs, pid=os.getpid(), host=socket.gethostname(),
-        dataset=dataset, continued=continued, **details,
-    )
+    try:
+        if not continued:
+            write_text(run.config_yaml, config.to_yaml())
+        environment = environment_info(config.values["seed"], blas_threads, jobs)
+        write_json(run.env_json, environment)
+        info = run.update_run_info(
+            status="running", identity=run_identity(command, config, blas_threads),
+            blas_threads=blas_threads, jobs=jobs, pid=os.getpid(), host=socket.gethostname(),
+            dataset=dataset, continued=continued, **details,
+        )
+    except OSError:
+        if not continued:  # a new run folder that could not be set up is not left half-made
+            shutil.rmtree(run.path, ignore_errors=True)
+        raise
     return RunStart(run, continued, info, environment)

@@ -57,13 +57,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from mlpsel import thresholds
+from mlpsel.budget import MAX_TRIALS, SweepEstimate, estimate_sweep, limits_passed
 from mlpsel.config import Config
 from mlpsel.data import Dataset
-from mlpsel.errors import Interrupted, MlpselError, NoSuccessfulTrial
-from mlpsel.events import EventHandler, ExecutorStarted, RunStarted, ignore
+from mlpsel.errors import (
+    Interrupted,
+    MlpselError,
+    NoSuccessfulTrial,
+    StorageError,
+    SweepTooLarge,
+)
+from mlpsel.events import EventHandler, ExecutorStarted, Notice, RunStarted, ignore
 from mlpsel.executor import LocalExecutor, default_jobs
 from mlpsel.experiment import Evaluation, evaluate, load_run_data
 from mlpsel.results import status_counts
+from mlpsel.search import count_points
 from mlpsel.store import RunFolder, load_model, run_identity, start_or_continue
 from mlpsel.strategies import Choice, Strategy, strategy_for
 
@@ -105,6 +113,10 @@ class StudyOptions:
     refit_blas_threads : int or None
         BLAS threads of the refit, which runs alone; default every core (``max(blas_threads,
         cores)``). Recorded in ``run.json`` before the refit starts; a continued run keeps it.
+    assume_yes : bool
+        Run a sweep that passes a size limit of :mod:`mlpsel.budget` (``--yes``).
+    dry_run : bool
+        Only :func:`plan_study` is meant (``--dry-run``): its size limit does not apply.
     """
 
     runs_dir: Path = field(default_factory=lambda: Path("runs"))
@@ -117,6 +129,8 @@ class StudyOptions:
     address: str | None = None
     scheduler_file: str | None = None
     refit_blas_threads: int | None = None
+    assume_yes: bool = False
+    dry_run: bool = False
 
 
 @dataclass
@@ -181,16 +195,23 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
     options = options or StudyOptions()
     emit = on_event or ignore
     started = time.perf_counter()
-    dataset = load_run_data(config, data_dir=options.data_dir, on_event=emit)
-    plan = (strategy or strategy_for(command, config))(config, dataset)
+    planned = plan_study(command, config, options, on_event=emit, strategy=strategy)
+    plan, dataset = planned.strategy, planned.dataset
+    passed = limits_passed(planned.estimate)
+    if passed and not options.assume_yes:
+        raise SweepTooLarge(f"this sweep is {planned.estimate.describe()} ({', '.join(passed)}); "
+                            "give --yes to run it, or --dry-run to list its trials")
     cluster = None
     if executor is None:
         executor, cluster = _make_executor(plan.command, config, options, emit)
     try:
-        start = start_or_continue(
-            options.runs_dir, plan.command, config, resume=options.resume,
-            blas_threads=options.blas_threads, jobs=options.jobs, argv=options.argv,
-            dataset=dataset.name, details=plan.run_details())
+        try:
+            start = start_or_continue(
+                options.runs_dir, plan.command, config, resume=options.resume,
+                blas_threads=options.blas_threads, jobs=options.jobs, argv=options.argv,
+                dataset=dataset.name, details=plan.run_details())
+        except OSError as error:
+            raise storage_error(error, "cannot create the run folder") from None
         run = start.run
         emit(RunStarted(run.run_id, str(run.path), plan.n_tasks, config["training.epochs"],
                         plan.splits_per_grid_point, start.continued))
@@ -198,17 +219,105 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
             result = _select_and_test(plan, run, config, dataset, executor, emit, figures,
                                       started, options)
         except (KeyboardInterrupt, Interrupted) as error:
-            run.update_run_info(status="interrupted", error=str(error) or "interrupted",
-                                **_executor_record(executor))
+            _mark(run, status="interrupted", error=str(error) or "interrupted",
+                  **_executor_record(executor))
             raise
+        except OSError as error:
+            stored = storage_error(error, "cannot write", "the run is marked incomplete and "
+                                   "its finished trials are kept; fix that and run the same "
+                                   "command again to continue")
+            _mark(run, status="incomplete", error=str(stored), **_executor_record(executor))
+            raise stored from None
         except MlpselError as error:
-            run.update_run_info(status="failed", error=str(error), **_executor_record(executor))
+            _mark(run, status="failed", error=str(error), **_executor_record(executor))
             raise
     finally:
         if cluster is not None:
             cluster.close()
     result.environment = start.environment
     return result
+
+
+@dataclass
+class StudyPlan:
+    """A study made ready but not run: its data, its strategy (tasks planned) and what the sweep
+    will cost (:class:`mlpsel.budget.SweepEstimate`)."""
+
+    strategy: Strategy
+    dataset: Dataset
+    estimate: SweepEstimate
+
+
+def plan_study(command: str, config: Config, options: StudyOptions | None = None, *,
+               on_event: EventHandler | None = None,
+               strategy: Callable[[Config, Dataset], Strategy] | None = None) -> StudyPlan:
+    """Load the data, make the strategy's splits and plan, and estimate the sweep's cost; no run
+    folder is made (what ``--dry-run`` shows, and the first step of :func:`run_study`).
+
+    Raises
+    ------
+    SweepTooLarge
+        The search has over :data:`mlpsel.budget.MAX_TRIALS` points and ``assume_yes`` is off:
+        refused before the data is loaded or the grid made.
+    ConfigError
+        A mini-batch larger than a training part (``train``, ``cv``).
+    """
+    options = options or StudyOptions()
+    emit = on_event or ignore
+    n_points = count_points(config)
+    if n_points > MAX_TRIALS and not (options.assume_yes or options.dry_run):
+        raise SweepTooLarge(f"the search has {n_points:,} points, over {MAX_TRIALS:,} trials; "
+                            "give --yes to run it, or --dry-run to see its cost")
+    dataset = load_run_data(config, data_dir=options.data_dir, on_event=emit)
+    plan = (strategy or strategy_for(command, config))(config, dataset)
+    notice = check_batch_sizes(plan, config)
+    if notice:
+        emit(Notice(notice))
+    best_bytes = 24 * len(dataset.test_labels) * max(2, dataset.n_outputs)  # best/ predictions
+    estimate = estimate_sweep(plan.planned_tasks(), jobs=options.jobs, runs_dir=options.runs_dir,
+                              extra_bytes=best_bytes)
+    return StudyPlan(plan, dataset, estimate)
+
+
+def check_batch_sizes(plan: Strategy, config: Config) -> str | None:
+    """A mini-batch larger than a task's training part is a mistake in ``train`` and ``cv``
+    (ConfigError, before any run folder); a learning curve or a bias–variance study, whose small
+    training sets are the point, trains those in one batch and says so (the returned notice).
+    """
+    tasks = getattr(plan, "tasks", None) or getattr(getattr(plan, "base", None), "tasks", [])
+    too_small = [(task, len(task.train_index)) for task in tasks
+                 if task.spec.training.batch_size > len(task.train_index)]
+    if not too_small:
+        return None
+    task, rows = min(too_small, key=lambda pair: pair[1])
+    batch = task.spec.training.batch_size
+    searched = "training.batch_size" in config.search
+    if plan.command in ("curve", "biasvar"):
+        return (f"note: {len(too_small)} of {len(tasks)} tasks train on fewer samples than "
+                f"training.batch_size ({batch}), down to {rows}: each is trained in one batch "
+                "of all its samples")
+    key = "search.training.batch_size" if searched else "training.batch_size"
+    raise config.error(key, f"{batch} samples per mini-batch, but the training part of "
+                       f"{task.task_id} holds {rows}; give at most {rows}")
+
+
+def storage_error(error: OSError, action: str, then: str = "") -> StorageError:
+    """An OSError of the file system as one line: the path, what could not be done and why,
+    then what to do (``then``)."""
+    path = error.filename or "the run folder"
+    cause = error.strerror or str(error) or type(error).__name__
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        cause += ": a file stands where a folder is needed"
+    return StorageError(f"{path}: {action} ({cause})" + (f"; {then}" if then else ""))
+
+
+def _mark(run: RunFolder, **fields: Any) -> None:
+    """Record how the run ended in ``run.json``, if the file system still lets us: the error
+    that brought it here is the one to report."""
+    try:
+        run.update_run_info(**fields)
+    except OSError:
+        pass
 
 
 def _make_executor(command: str, config: Config, options: StudyOptions,
@@ -279,6 +388,8 @@ def _select_and_test(plan: Strategy, run: RunFolder, config: Config, dataset: Da
                           threshold=threshold["threshold"] if threshold else None)
     run.write_best(network, evaluation.probabilities, evaluation.predictions, evaluation.labels,
                    evaluation.confusion, evaluation.per_class, dataset.class_names)
+    if config["keep.trial_models"] == "chosen":  # best/model.npz is written: the rest can go
+        run.discard_trial_models(keep=choice.model_task)
     if threshold is not None:
         threshold = _write_threshold(run, threshold, evaluation, dataset)
     if figures is not None:

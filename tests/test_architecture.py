@@ -20,12 +20,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlpsel"
 
 # Lowest first. A module belongs to the longest name here that prefixes it.
 LAYERS = [
-    ["mlpsel.version", "mlpsel.errors", "mlpsel.events", "mlpsel.atomic"],
+    ["mlpsel.version", "mlpsel.errors", "mlpsel.events", "mlpsel.atomic", "mlpsel.processes"],
     ["mlpsel.nn", "mlpsel.data", "mlpsel.splits", "mlpsel.metrics", "mlpsel.stats",
      "mlpsel.thresholds"],
     ["mlpsel.config"],
     ["mlpsel.search"],
-    ["mlpsel.experiment", "mlpsel.results", "mlpsel.store"],
+    ["mlpsel.experiment", "mlpsel.results", "mlpsel.store", "mlpsel.budget"],
     ["mlpsel.executor"],
     ["mlpsel.dask_executor"],
     ["mlpsel.strategies.base"],

@@ -247,8 +247,8 @@ def test_registered_mirrors_are_well_formed() -> None:
     from mlpsel.data.registry import FASHION_MNIST, MNIST
 
     assert MNIST.mirrors[0] == "https://ossci-datasets.s3.amazonaws.com/mnist/"
-    assert len(MNIST.mirrors) >= 3 and len(FASHION_MNIST.mirrors) >= 2
-    for url in MNIST.mirrors + FASHION_MNIST.mirrors:
-        assert url.startswith(("http://", "https://")) and url.endswith("/")
+    assert len(MNIST.mirrors) >= 2 and len(FASHION_MNIST.mirrors) >= 1
+    for url in MNIST.mirrors + FASHION_MNIST.mirrors:  # downloads go over HTTPS only
+        assert url.startswith("https://") and url.endswith("/")
     assert os.path.basename(SPEC.with_mirrors(["http://x/y"]).mirrors[0].rstrip("/")) == "y"
     assert SPEC.with_mirrors(["http://x/y"]).mirrors == ("http://x/y/",)

@@ -120,11 +120,11 @@ SELECTION_RULE = {
 # ... and cv.outer_folds (nested CV; the default 0 is off), dataset.label, dataset.features,
 # split.test, split.train, split.preset and preprocess.scale (tables of the user's own data;
 # images keep /255), task.one_vs_rest and threshold.choose/fixed (binary tasks), and
-# training.schedule/warmup_epochs/step_epochs/step_gamma (the default: constant), written out
-# with the other keys.
+# training.schedule/warmup_epochs/step_epochs/step_gamma (the default: constant), and
+# keep.trial_models (the default: all, as before), written out with the other keys.
 OUTER_FOLDS = {
-    "train": {'config.yaml': 'f5a781c140d3441e', 'run.json': 'a090508e4a65ac1e'},
-    "cv": {'config.yaml': '59939d646dda575e', 'run.json': 'd48d64a0ec727466'},
+    "train": {'config.yaml': '42dd8ee2957e2015', 'run.json': '995b43347ba6a258'},
+    "cv": {'config.yaml': '96a01540d0a15203', 'run.json': 'f9287396b2b0c0e6'},
 }
 
 GOLDEN = {"train": {**GOLDEN_TRAIN, **CURVE_SECTION["train"], **SELECTION_RULE["train"],

@@ -89,3 +89,48 @@ def test_kill_9_of_the_main_process_leaves_no_worker_running(tmp_path):
     os.kill(process.pid, signal.SIGKILL)  # the main process only
     process.communicate(timeout=30)
     assert wait_until_gone(process.pid) == [], "worker processes outlived the main one"
+
+
+def test_kill_9_leaves_no_dask_localcluster_process_running(tmp_path):
+    """``--executor dask`` without an address starts a LocalCluster of this machine: its
+    worker processes (and the spawn helpers) go with the main process too."""
+    pytest.importorskip("distributed")
+    arguments = [item for s in SWEEP for item in ("--set", s)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlpsel", "cv", str(QUICKSTART), "--runs-dir", str(tmp_path),
+         "--jobs", "2", "--quiet", "--executor", "dask", *arguments],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for_a_result(tmp_path, process)
+        assert len(group_members(process.pid)) >= 3  # the main process and the cluster's
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate(timeout=30)
+        assert wait_until_gone(process.pid, seconds=30) == [], "Dask processes outlived it"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+
+def test_figure_processes_ask_to_die_with_the_main_process(tmp_path, monkeypatch):
+    """Figures drawn in forked processes ask for SIGKILL at the parent's death and leave
+    Ctrl-C and SIGTERM to the main process."""
+    import ctypes
+
+    from mlpsel.report import figures
+    from mlpsel.store import RunFolder
+
+    def probe(run, chosen):
+        libc = ctypes.CDLL(None, use_errno=True)
+        value = ctypes.c_int(0)
+        libc.prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
+        handlers = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+        (tmp_path / "probe.json").write_text(json.dumps(
+            {"pdeathsig": value.value, "ignored": [h == signal.SIG_IGN for h in handlers]}))
+
+    monkeypatch.setattr(figures, "stage_figures", lambda run, stage: [probe])
+    drawer = figures.RunFigures(parallel=True)
+    drawer.draw(RunFolder(tmp_path), "selection", "000-x")
+    drawer.wait()
+    assert json.loads((tmp_path / "probe.json").read_text()) == {
+        "pdeathsig": int(signal.SIGKILL), "ignored": [True, True]}

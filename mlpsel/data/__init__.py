@@ -12,7 +12,14 @@ Named datasets (see :mod:`mlpsel.data.registry`):
 * ``mnist-mini``: a stratified 6,000 + 1,000 image subset of MNIST shipped inside the package.
 
 A folder of the four IDX files (gzipped or not) loads as ``{"path": "/some/folder"}``; it has no
-checksums, only format checks.
+checksums, only format checks. Its classes are ``0 .. K - 1`` with ``K - 1`` the largest training
+label, and every one of them must have a training sample: a stray label (one 42 among MNIST's
+digits) is refused rather than silently widening the model to 43 classes, and so is a test label
+outside the training classes.
+
+Every dataset needs at least one training and one test image, as many labels as images, and
+integer labels inside its classes; each failed check is one :class:`~mlpsel.errors.DataError`
+line naming the file.
 
 Example
 -------
@@ -33,7 +40,7 @@ import numpy as np
 from mlpsel.data.cache import (
     data_dir_from_environment,
     default_cache_dir,
-    load_verified_file,
+    find_verified_file,
     sha256_hex,
 )
 from mlpsel.data.idx import decode_idx, read_file_uncompressed, read_idx, write_idx
@@ -211,27 +218,31 @@ def load_dataset(
         spec = spec.with_mirrors(mirrors)
 
     arrays: dict[str, np.ndarray] = {}
+    files: dict[str, str] = {}
     sources: list[str] = []
     if spec.package_dir is not None:
         for role in ROLES:
-            arrays[role] = _load_shipped_file(spec.package_dir, spec.file(role))
+            arrays[role], path = _load_shipped_file(spec.package_dir, spec.file(role))
+            files[role] = str(path)
         sources.append("package")
     else:
         resolved_data_dir = data_dir_from_environment(data_dir)
         resolved_cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
         for role in ROLES:
-            arrays[role], source = load_verified_file(
+            arrays[role], path = find_verified_file(
                 spec.name, spec.file(role), data_dir=resolved_data_dir,
                 cache_dir=resolved_cache_dir, mirrors=spec.mirrors, download=download,
                 progress=progress,
             )
-            if source not in sources:
-                sources.append(source)
-    return _assemble(spec.name, arrays, spec.class_names, ", ".join(sources))
+            files[role] = str(path)
+            if str(path.parent) not in sources:
+                sources.append(str(path.parent))
+    return _assemble(spec.name, arrays, spec.class_names, ", ".join(sources), files)
 
 
-def _load_shipped_file(folder: Path, file: FileSpec) -> np.ndarray:
-    """Read a file shipped in the package (``<name>.gz`` or ``<name>``) and verify it."""
+def _load_shipped_file(folder: Path, file: FileSpec) -> tuple[np.ndarray, Path]:
+    """Read a file shipped in the package (``<name>.gz`` or ``<name>``) and verify it; return
+    its array and path."""
     for path in (folder / f"{file.name}.gz", folder / file.name):
         if path.is_file():
             content = read_file_uncompressed(path)
@@ -241,7 +252,7 @@ def _load_shipped_file(folder: Path, file: FileSpec) -> np.ndarray:
                     f"{path}: checksum mismatch for {file.name}: expected sha256 {file.sha256}, "
                     f"got {actual}; the installed package is damaged, reinstall mlpsel"
                 )
-            return decode_idx(content, path)
+            return decode_idx(content, path), path
     raise DataError(f"{folder / file.name}.gz: shipped data file missing; reinstall mlpsel")
 
 
@@ -273,54 +284,149 @@ def _load_path_dataset(dataset: Mapping[str, object]) -> Dataset:
         raise DataError(f"{folder}: dataset folder not found (expected a folder with the four "
                         f"IDX files {names}, each optionally .gz)")
     arrays: dict[str, np.ndarray] = {}
+    files: dict[str, str] = {}
     missing: list[str] = []
     for role in ROLES:
         name = STANDARD_FILE_NAMES[role]
         found = [path for path in (folder / name, folder / f"{name}.gz") if path.is_file()]
         if found:
             arrays[role] = read_idx(found[0])
+            files[role] = str(found[0])
         else:
             missing.append(name)
     if missing:
         raise DataError(f"{folder}: missing {', '.join(missing)} (each optionally .gz)")
-    for role in ("train_labels", "test_labels"):
-        labels = arrays[role]
-        if not np.issubdtype(labels.dtype, np.integer):
-            raise DataError(f"{folder / STANDARD_FILE_NAMES[role]}: labels must be integers, "
-                            f"got {labels.dtype}")
-    largest = max((int(arrays[role].max()) for role in ("train_labels", "test_labels")
-                   if arrays[role].size), default=0)
-    class_names = tuple(str(label) for label in range(max(10, largest + 1)))
     resolved = folder.resolve()
-    return _assemble(resolved.name, arrays, class_names, str(resolved), folder=resolved)
+    return _assemble(resolved.name, arrays, None, str(resolved), files)
 
 
-def _assemble(name: str, arrays: dict[str, np.ndarray], class_names: tuple[str, ...],
-              source: str, folder: Path | None = None) -> Dataset:
-    """Check shapes and labels, flatten images to rows, cast labels to int64, freeze."""
+_SHOWN_LABELS = 5  # stray label values quoted in a message before "and N more"
 
-    def where(role: str) -> str:
-        file_name = STANDARD_FILE_NAMES.get(role, role)
-        return f"{folder / file_name}" if folder is not None else f"{name} {file_name}"
 
+def _quote_labels(values: np.ndarray, counts: np.ndarray) -> str:
+    """``"label 42 appears 1 time(s)"`` or ``"labels 10, 11, ... and 3 more appear 9 time(s)"``
+    for the distinct ``values`` (sorted) and how often each occurs."""
+    shown = ", ".join(str(int(value)) for value in values[:_SHOWN_LABELS])
+    if len(values) > _SHOWN_LABELS:
+        shown += f" and {len(values) - _SHOWN_LABELS} more"
+    noun, verb = ("label", "appears") if len(values) == 1 else ("labels", "appear")
+    return f"{noun} {shown} {verb} {int(counts.sum())} time(s)"
+
+
+def _quote_gaps(present: np.ndarray, first_missing: int) -> str:
+    """The classes from ``first_missing`` up to ``present[-1]`` that no sample has, as ranges:
+    ``"classes 10..41 have no sample"``; ``present`` is sorted, distinct, and lacks
+    ``first_missing``."""
+    ranges: list[str] = []
+    previous = first_missing - 1
+    n_missing = 0
+    for value in (int(value) for value in present[present > first_missing - 1]):
+        if value > previous + 1:
+            n_missing += value - previous - 1
+            low, high = previous + 1, value - 1
+            ranges.append(str(low) if low == high else f"{low}..{high}")
+        previous = value
+    shown = ", ".join(ranges[:_SHOWN_LABELS])
+    if len(ranges) > _SHOWN_LABELS:
+        shown += f" and {len(ranges) - _SHOWN_LABELS} more ranges"
+    return f"class {shown} has no sample" if n_missing == 1 else f"classes {shown} have no sample"
+
+
+def _classes_from_training(labels: np.ndarray, file: str) -> tuple[str, ...]:
+    """Class names ``"0" .. "K-1"`` of a folder dataset, ``K - 1`` its largest training label.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int, shape (N_train,)
+        The training labels, N_train >= 1.
+    file : str
+        The training labels file, named in errors.
+
+    Raises
+    ------
+    DataError
+        A negative label, fewer than two classes, or a class between 0 and the largest label
+        without any training sample (the stray labels past the gap are quoted with their count).
+    """
+    present, counts = np.unique(labels, return_counts=True)  # distinct labels, sorted
+    if present[0] < 0:
+        negative = present < 0
+        raise DataError(f"{file}: labels must be class indices 0..K-1, never negative; "
+                        f"{_quote_labels(present[negative], counts[negative])}")
+    in_place = present == np.arange(len(present))  # (n_distinct,): label k at index k
+    first_missing = len(present) if in_place.all() else int(np.argmin(in_place))
+    if first_missing < len(present):
+        valid = f"0..{first_missing - 1}" if first_missing > 0 else "0..K-1 (starting at 0)"
+        raise DataError(
+            f"{file}: labels must be {valid} with every class present in the training labels; "
+            f"{_quote_labels(present[first_missing:], counts[first_missing:])} and "
+            f"{_quote_gaps(present, first_missing)}"
+        )
+    if len(present) < 2:
+        raise DataError(f"{file}: every training label is {int(present[0])}; a classification "
+                        f"dataset needs at least two classes (labels 0..K-1 with K >= 2)")
+    return tuple(str(label) for label in range(len(present)))
+
+
+def _assemble(name: str, arrays: dict[str, np.ndarray], class_names: tuple[str, ...] | None,
+              source: str, files: dict[str, str]) -> Dataset:
+    """Check counts, shapes and labels, flatten images to rows, cast labels to int64, freeze.
+
+    Parameters
+    ----------
+    name : str
+        The dataset's name.
+    arrays : dict of str to numpy.ndarray
+        Per role of :data:`~mlpsel.data.registry.ROLES`: images ``(N, rows, columns)`` or
+        ``(N, n_features)`` uint8, labels ``(N,)`` of integers.
+    class_names : tuple of str, or None
+        The classes; None derives ``"0" .. "K-1"`` from the training labels (a folder dataset,
+        see :func:`_classes_from_training`).
+    source : str
+        Where the files came from (:attr:`Dataset.source`).
+    files : dict of str to str
+        Per role, the file it was read from, named in errors.
+
+    Raises
+    ------
+    DataError
+        Naming the file: a wrong dtype or shape, no images or labels, labels and images that
+        differ in number, a label outside the classes, or train and test feature counts that
+        differ.
+    """
     parts: dict[str, np.ndarray] = {}
+    classes_from = "" if class_names is None else (
+        f"the {len(class_names)} classes of dataset {name!r}")
     for split in ("train", "test"):
         images = arrays[f"{split}_images"]
         labels = arrays[f"{split}_labels"]
+        images_file, labels_file = files[f"{split}_images"], files[f"{split}_labels"]
         if images.dtype != np.uint8 or images.ndim < 2:
-            raise DataError(f"{where(split + '_images')}: images must be uint8 with shape "
+            raise DataError(f"{images_file}: images must be uint8 with shape "
                             f"(N, rows, columns) or (N, features), got {images.dtype} "
                             f"{images.shape}")
         if labels.ndim != 1:
-            raise DataError(f"{where(split + '_labels')}: labels must have shape (N,), "
-                            f"got {labels.shape}")
+            raise DataError(f"{labels_file}: labels must have shape (N,), got {labels.shape}")
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise DataError(f"{labels_file}: labels must be integers, got {labels.dtype}")
+        if images.shape[0] == 0:
+            raise DataError(f"{images_file}: holds 0 images; a dataset needs at least one "
+                            f"{'training' if split == 'train' else 'test'} image")
+        if labels.shape[0] == 0:
+            raise DataError(f"{labels_file}: holds 0 labels; a dataset needs at least one "
+                            f"{'training' if split == 'train' else 'test'} label")
         if labels.shape[0] != images.shape[0]:
-            raise DataError(f"{where(split + '_labels')}: {labels.shape[0]} labels for "
-                            f"{images.shape[0]} images")
-        if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= len(class_names)):
-            raise DataError(f"{where(split + '_labels')}: labels must lie in 0..."
-                            f"{len(class_names) - 1}, got {int(labels.min())}..."
-                            f"{int(labels.max())}")
+            raise DataError(f"{labels_file}: {labels.shape[0]} labels for "
+                            f"{images.shape[0]} images in {images_file}; each image needs "
+                            "exactly one label")
+        if class_names is None:  # the training labels come first
+            class_names = _classes_from_training(labels, labels_file)
+            classes_from = f"the classes of the training labels in {labels_file}"
+        outside = (labels < 0) | (labels >= len(class_names))  # (N,)
+        if outside.any():
+            values, counts = np.unique(labels[outside], return_counts=True)
+            raise DataError(f"{labels_file}: labels must lie in 0..{len(class_names) - 1}, "
+                            f"{classes_from}; {_quote_labels(values, counts)}")
         rows = np.ascontiguousarray(images.reshape(images.shape[0], -1))  # (N, n_features)
         rows.flags.writeable = False
         labels = labels.astype(np.int64)  # (N,)
@@ -328,6 +434,7 @@ def _assemble(name: str, arrays: dict[str, np.ndarray], class_names: tuple[str, 
         parts[f"{split}_images"] = rows
         parts[f"{split}_labels"] = labels
     if parts["train_images"].shape[1] != parts["test_images"].shape[1]:
-        raise DataError(f"{name}: training images have {parts['train_images'].shape[1]} features "
-                        f"but test images have {parts['test_images'].shape[1]}")
+        raise DataError(f"{files['test_images']}: test images have "
+                        f"{parts['test_images'].shape[1]} features but the training images in "
+                        f"{files['train_images']} have {parts['train_images'].shape[1]}")
     return Dataset(name=name, class_names=tuple(class_names), source=source, **parts)

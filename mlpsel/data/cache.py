@@ -8,28 +8,37 @@ Lookup order for each file of a dataset ``<name>`` (first hit wins):
    ``~/.cache/mlpsel``): ``<cache>/<name>/<file>`` or ``<cache>/<name>/<file>.gz``;
 3. the dataset's mirrors, tried in turn; the download lands in the cache.
 
+Downloads go over HTTPS only, certificates verified: a mirror may also be ``file://`` (a local
+copy) or plain ``http://`` to a loopback host (a local mirror), and any other URL, or a redirect to
+one, is refused without being fetched.
+
 Every file's uncompressed content is checked against its SHA-256 before it is used. A verified
 file is kept in the cache uncompressed (``<cache>/<name>/<file>``) next to a stamp
-(``<file>.verified.json``) that records its hash, size and modification time, and the size and
-modification time of each data-dir file it was verified against. While the stamp matches, a
-later load reads the cached copy directly (``np.fromfile``) without gunzipping or hashing; when
-the source file or the cached copy changes, it is verified again. A stamp written less than 2 s
-after its file last changed is not trusted (a same-size rewrite within one file-system clock tick
-would keep the mtime): such a file is hashed once more on the next load, which costs one hash
-but no gunzip. Every cache write is atomic
-(a temp file in the same folder, then ``os.replace``); when the cache cannot be written the
-verified data is still returned, only not kept.
+(``<file>.verified.json``) that records its hash, size, modification and status-change times
+(``st_mtime_ns``, ``st_ctime_ns``), and the same of each data-dir file it was verified against.
+While the stamp matches, a later load reads the cached copy directly (``np.fromfile``) without
+gunzipping or hashing; when the source file or the cached copy changes, it is verified again. The
+status-change time is in the stamp because no one can set it: a rewrite that keeps the size and
+restores the mtime (``os.utime``, ``touch -r``, ``cp -p``) still changes it. A stamp written less
+than 2 s after its file last changed is not trusted (a same-size rewrite within one file-system
+clock tick would keep both times): such a file is hashed once more on the next load, which costs
+one hash but no gunzip. A cached file that fails its checksum or format checks is removed, then
+the file is looked for further down the lookup order. Every cache write is atomic (a temp file in
+the same folder, then ``os.replace``); when the cache cannot be written the verified data is
+still returned, only not kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import stat
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,11 +47,16 @@ from mlpsel.data.idx import decode_idx, read_file_uncompressed
 from mlpsel.data.registry import FileSpec
 from mlpsel.errors import DataError
 
+if TYPE_CHECKING:
+    import ssl
+    import urllib.request
+
 __all__ = [
     "ProgressCallback",
     "data_dir_from_environment",
     "default_cache_dir",
     "download_file",
+    "find_verified_file",
     "load_verified_file",
     "sha256_hex",
 ]
@@ -56,6 +70,8 @@ _MAX_REMEMBERED_SOURCES = 8
 # A stamp vouches for a file only if made this long after the file's last change (see _vouches).
 _RACY_MARGIN_NS = 2_000_000_000
 _USER_AGENT = "mlpsel (https://pypi.org/project/mlpsel/)"
+_NOT_HTTPS = ("not HTTPS; mlpsel downloads only over HTTPS (or plain http from a loopback host, "
+              "or file:// for a local copy)")
 
 
 def default_cache_dir() -> Path:
@@ -97,8 +113,62 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def _is_loopback(host: str | None) -> bool:
+    """Whether a URL's host is this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refusal(url: str, *, allow_file: bool) -> str | None:
+    """Why ``url`` may not be fetched (``None`` if it may): only ``https``, ``http`` to a
+    loopback host, and (for a mirror, not a redirect) ``file`` are allowed."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname
+    except ValueError:
+        return _NOT_HTTPS
+    if scheme == "https" or (scheme == "file" and allow_file):
+        return None
+    if scheme == "http" and _is_loopback(host):
+        return None
+    return _NOT_HTTPS
+
+
+def _https_only_opener(context: ssl.SSLContext) -> urllib.request.OpenerDirector:
+    """A urllib opener verifying certificates with ``context`` whose redirects may only lead
+    where :func:`_refusal` allows (never ``file``): a refused one raises ``URLError`` before
+    anything is fetched from the new location."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    class HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
+        def http_error_302(self, req, fp, code, msg, headers):
+            target = headers.get("Location") or headers.get("URI")
+            if target:
+                new_url = urllib.parse.urljoin(req.full_url, target)
+                if _refusal(new_url, allow_file=False) is not None:
+                    fp.close()
+                    raise urllib.error.URLError(f"redirected to {new_url}: {_NOT_HTTPS}")
+            return super().http_error_302(req, fp, code, msg, headers)
+
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+                                       HttpsOnlyRedirects())
+
+
 def _stream_to_temp(url: str, folder: Path, display_name: str,
-                    progress: ProgressCallback | None, timeout: float) -> Path:
+                    progress: ProgressCallback | None, timeout: float,
+                    opener: urllib.request.OpenerDirector) -> Path:
     """Stream ``url`` into a new temp file in ``folder``; return its path (caller removes it)."""
     import urllib.request  # lazy: only downloads pay for the HTTP stack
 
@@ -106,7 +176,7 @@ def _stream_to_temp(url: str, folder: Path, display_name: str,
     descriptor, temp_name = create_temp_file(folder, f".{display_name}.", ".part")
     try:
         with os.fdopen(descriptor, "wb") as handle, \
-                urllib.request.urlopen(request, timeout=timeout) as response:
+                opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             done = 0
@@ -134,20 +204,24 @@ def _remove_quietly(path: Path) -> None:
 
 def download_file(file: FileSpec, mirrors: Sequence[str], folder: str | Path, *,
                   progress: ProgressCallback | None = None, timeout: float = 30.0,
-                  hint: str = "") -> bytes:
+                  hint: str = "", ssl_context: ssl.SSLContext | None = None) -> bytes:
     """Download ``<mirror><file>.gz`` from each mirror in turn until one verifies.
 
-    The response streams into a temp file in ``folder`` (which is created), is gunzipped (a mirror
-    may also serve it uncompressed) and checked against ``file.sha256``. A mirror that fails (no
-    connection, HTTP error, broken gzip, wrong checksum) is skipped and its reason remembered.
-    No temp file is left behind.
+    Only HTTPS is used, certificates and host names verified; a mirror may also be ``file://`` (a
+    local copy) or ``http://`` to a loopback host (``localhost``, ``127.0.0.1``, ``::1``: a local
+    mirror). Any other mirror, and any redirect to a URL other than ``https`` or loopback
+    ``http``, is refused before it is fetched. The response streams into a temp file in
+    ``folder`` (which is created), is gunzipped (a mirror may also serve it uncompressed) and
+    checked against ``file.sha256``; only verified bytes are returned. A mirror that fails (not
+    HTTPS, no connection, an untrusted certificate, HTTP error, broken gzip, wrong checksum) is
+    skipped and its reason remembered. No temp file is left behind.
 
     Parameters
     ----------
     file : FileSpec
         The file to fetch and its expected SHA-256.
     mirrors : sequence of str
-        Base URLs (``http``, ``https`` or ``file``), each ending in ``/``.
+        Base URLs (``https``, ``file``, or ``http`` to a loopback host), each ending in ``/``.
     folder : str or Path
         Where the temp file goes; normally the dataset's cache folder.
     progress : callable, optional
@@ -158,6 +232,9 @@ def download_file(file: FileSpec, mirrors: Sequence[str], folder: str | Path, *,
         Seconds to wait on a silent connection.
     hint : str
         Appended to the error when every mirror fails (how else to provide the file).
+    ssl_context : ssl.SSLContext, optional
+        Verifies HTTPS servers; default ``ssl.create_default_context()`` (the system's trusted
+        certificates, honouring ``SSL_CERT_FILE``; host names checked).
 
     Returns
     -------
@@ -179,11 +256,21 @@ def download_file(file: FileSpec, mirrors: Sequence[str], folder: str | Path, *,
         raise DataError(f"{folder}: cannot create the download folder ({error.strerror})") from None
     display_name = f"{file.name}.gz"
     reasons: list[str] = []
+    opener: urllib.request.OpenerDirector | None = None
     for base in mirrors:
         url = base if base.endswith("/") else base + "/"
         url += display_name
+        refusal = _refusal(url, allow_file=True)
+        if refusal is not None:
+            reasons.append(f"{url}: {refusal}")
+            continue
+        if opener is None:
+            import ssl
+
+            opener = _https_only_opener(ssl_context if ssl_context is not None
+                                        else ssl.create_default_context())
         try:
-            temp = _stream_to_temp(url, folder, display_name, progress, timeout)
+            temp = _stream_to_temp(url, folder, display_name, progress, timeout, opener)
         except urllib.error.HTTPError as error:
             reasons.append(f"{url}: HTTP {error.code} {_one_line(error.reason)}")
             continue
@@ -217,27 +304,30 @@ def download_file(file: FileSpec, mirrors: Sequence[str], folder: str | Path, *,
 
 
 def _file_state(path: Path) -> dict[str, int] | None:
-    """Size and modification time of a regular file, or None if there is none."""
+    """Size, modification and status-change time of a regular file, or None if there is none."""
     try:
         status = path.stat()
     except OSError:
         return None
     if not stat.S_ISREG(status.st_mode):
         return None
-    return {"size": status.st_size, "mtime_ns": status.st_mtime_ns}
+    return {"size": status.st_size, "mtime_ns": status.st_mtime_ns,
+            "ctime_ns": status.st_ctime_ns}
 
 
 def _vouches(record: dict, state: dict[str, int] | None) -> bool:
-    """Whether a stamp record still describes a file: same size and mtime, and verified safely
-    after the file's last change (so a same-size rewrite in the same clock tick as the
-    verification cannot keep the old mtime unnoticed; such a "racy" record is rechecked)."""
+    """Whether a stamp record still describes a file: same size, mtime and ctime (a rewrite that
+    restores the mtime still moves the ctime), and verified safely after the file's last change
+    (so a same-size rewrite in the same clock tick as the verification cannot keep the old times
+    unnoticed; such a "racy" record is rechecked)."""
     verified_at = record.get("verified_at_ns")
     return (
         state is not None
         and record.get("size") == state["size"]
         and record.get("mtime_ns") == state["mtime_ns"]
+        and record.get("ctime_ns") == state["ctime_ns"]
         and isinstance(verified_at, int)
-        and state["mtime_ns"] + _RACY_MARGIN_NS < verified_at
+        and max(state["mtime_ns"], state["ctime_ns"]) + _RACY_MARGIN_NS < verified_at
     )
 
 
@@ -263,8 +353,9 @@ def _keep(cached: Path, file: FileSpec, content: bytes | np.ndarray | None, sour
           copy_record: dict | None = None) -> None:
     """Write verified ``content`` as the cached copy (if given) and the stamp vouching for it.
 
-    ``copy_record`` (size, mtime_ns, verified_at_ns) describes a cached copy that was verified
-    without being rewritten; ``sources`` are the data-dir files verified against the checksum.
+    ``copy_record`` (size, mtime_ns, ctime_ns, verified_at_ns) describes a cached copy that was
+    verified without being rewritten; ``sources`` are the data-dir files verified against the
+    checksum.
     Failures to write the cache are ignored: the caller already holds the verified data.
     """
     try:
@@ -281,6 +372,7 @@ def _keep(cached: Path, file: FileSpec, content: bytes | np.ndarray | None, sour
             "sha256": file.sha256,
             "size": copy_record["size"],
             "mtime_ns": copy_record["mtime_ns"],
+            "ctime_ns": copy_record["ctime_ns"],
             "verified_at_ns": copy_record["verified_at_ns"],
             "sources": sources[-_MAX_REMEMBERED_SOURCES:],
         }
@@ -308,9 +400,23 @@ def _read_cached(cached: Path) -> np.ndarray:
     return decode_idx(content, cached)
 
 
+def _discard(cached: Path, error: DataError) -> str:
+    """Remove a cached file that failed its checks, and its stamp; return the problem as one
+    line saying so (or, if it cannot be removed, that the user must delete it)."""
+    problem = _one_line(error)
+    try:
+        cached.unlink(missing_ok=True)
+        _stamp_path(cached).unlink(missing_ok=True)
+    except OSError as failure:
+        return (f"{problem}; the cached copy could not be removed ({failure.strerror}): "
+                f"delete {cached}")
+    return f"{problem}; the bad cached copy was removed"
+
+
 def _verify_copy(cached: Path, file: FileSpec, sources: list[dict],
                  problems: list[str]) -> np.ndarray | None:
-    """Hash the cached copy; if it is right, stamp it and return its array, else None."""
+    """Hash the cached copy; if it is right, stamp it and return its array, else remove it
+    (reason in ``problems``) and return None."""
     started = time.time_ns()
     state = _file_state(cached)
     if state is None:
@@ -318,7 +424,7 @@ def _verify_copy(cached: Path, file: FileSpec, sources: list[dict],
     try:
         array, _ = _read_verified(cached, file)
     except DataError as error:
-        problems.append(_one_line(error))
+        problems.append(_discard(cached, error))
         return None
     _keep(cached, file, None, sources, {**state, "verified_at_ns": started})
     return array
@@ -328,6 +434,22 @@ def load_verified_file(dataset_name: str, file: FileSpec, *, data_dir: Path | No
                        cache_dir: Path, mirrors: Sequence[str], download: bool = True,
                        progress: ProgressCallback | None = None,
                        timeout: float = 30.0) -> tuple[np.ndarray, str]:
+    """Return one file of a named dataset, verified, and the folder it came from.
+
+    As :func:`find_verified_file`, whose parameters it takes, but returns
+    ``(array, source)`` with ``source`` the folder of the file used (a data dir's or the cache's
+    dataset folder).
+    """
+    array, path = find_verified_file(dataset_name, file, data_dir=data_dir, cache_dir=cache_dir,
+                                     mirrors=mirrors, download=download, progress=progress,
+                                     timeout=timeout)
+    return array, str(path.parent)
+
+
+def find_verified_file(dataset_name: str, file: FileSpec, *, data_dir: Path | None,
+                       cache_dir: Path, mirrors: Sequence[str], download: bool = True,
+                       progress: ProgressCallback | None = None,
+                       timeout: float = 30.0) -> tuple[np.ndarray, Path]:
     """Return one file of a named dataset, verified, following the lookup order above.
 
     Parameters
@@ -354,15 +476,15 @@ def load_verified_file(dataset_name: str, file: FileSpec, *, data_dir: Path | No
     array : numpy.ndarray
         The IDX content, shape from its header (e.g. ``(60000, 28, 28)`` uint8); may be
         read-only.
-    source : str
-        The folder the file came from (a data dir's or the cache's dataset folder).
+    path : Path
+        The file used: in the data dir, or the cache's copy (also for a download).
 
     Raises
     ------
     DataError
         A data-dir file fails its checksum or format checks (naming the file, and for a checksum
         both hashes), or the file is nowhere local and cannot be downloaded (one line saying how
-        to provide it).
+        to provide it, and naming any cached copy that failed its checks and was removed).
     """
     cached = cache_dir / dataset_name / file.name
     stamp = _read_stamp(cached, file)
@@ -381,31 +503,31 @@ def load_verified_file(dataset_name: str, file: FileSpec, *, data_dir: Path | No
             if known and _vouches(known[-1], state):
                 # verified before and unchanged since: the cached copy has the same bytes
                 if copy_record is not None:
-                    return _read_cached(cached), str(candidate.parent)
+                    return _read_cached(cached), candidate
                 array = _verify_copy(cached, file, sources, [])
                 if array is not None:
-                    return array, str(candidate.parent)
+                    return array, candidate
             array, content = _read_verified(candidate, file)
             sources = [record for record in sources if record.get("path") != key]
             sources.append({"path": key, **state, "verified_at_ns": started})
             _keep(cached, file, content if copy_record is None else None, sources, copy_record)
-            return array, str(candidate.parent)
+            return array, candidate
 
     if copy_record is not None:
-        return _read_cached(cached), str(cached.parent)
+        return _read_cached(cached), cached
     problems: list[str] = []
     array = _verify_copy(cached, file, sources, problems)
     if array is not None:
-        return array, str(cached.parent)
+        return array, cached
     compressed = cached.with_name(f"{file.name}.gz")
     if _file_state(compressed) is not None:
         try:
             array, content = _read_verified(compressed, file)
         except DataError as error:
-            problems.append(_one_line(error))
+            problems.append(_discard(compressed, error))
         else:
             _keep(cached, file, content, sources)
-            return array, str(cached.parent)
+            return array, compressed
 
     hint = _how_to_provide(dataset_name, file, data_dir, cache_dir)
     if problems:
@@ -420,7 +542,7 @@ def load_verified_file(dataset_name: str, file: FileSpec, *, data_dir: Path | No
     content = download_file(file, mirrors, cache_dir / dataset_name, progress=progress,
                             timeout=timeout, hint=hint)
     _keep(cached, file, content, sources)
-    return decode_idx(content, f"{file.name} (downloaded)"), str(cached.parent)
+    return decode_idx(content, f"{file.name} (downloaded)"), cached
 
 
 def _how_to_provide(dataset_name: str, file: FileSpec, data_dir: Path | None,

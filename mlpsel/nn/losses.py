@@ -29,6 +29,8 @@ sample's label (the same numbers, to the bit, as with the one-hot ``Y``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -149,6 +151,35 @@ def sigmoid_cross_entropy(Z_L: np.ndarray, Y: np.ndarray) -> tuple[float, np.nda
     # dZ = Ŷ − Y
     dZ_L = Y_hat - Y
     return loss, dZ_L
+
+
+def chance_loss(output: str, n_outputs: int, targets: np.ndarray | None = None) -> float:
+    """The loss of a network that learned nothing: the yardstick of divergence.
+
+    Parameters
+    ----------
+    output : str
+        The output activation (``MLP.output``): ``softmax``, ``sigmoid`` or ``identity``.
+    n_outputs : int
+        n_L, the output units.
+    targets : ndarray, shape (N, n_L), optional
+        The regression targets trained on (``identity`` only).
+
+    Returns
+    -------
+    float
+        softmax: ``ln n_L`` (Ŷ = 1/n_L for every class); sigmoid: ``ln 2`` (Ŷ = ½); identity:
+        ``Σ_j Var(Y_j) / 2`` (Ŷ = the targets' mean), the halved squared error of
+        :func:`mean_squared_error`.
+    """
+    if output == "softmax":
+        return math.log(n_outputs)
+    if output == "sigmoid":
+        return math.log(2.0)
+    if targets is None or len(targets) == 0:
+        return 0.0
+    values = np.asarray(targets, dtype=np.float64).reshape(len(targets), -1)  # (N, n_L)
+    return float(values.var(axis=0).sum()) / 2
 
 
 LOSSES = {

@@ -29,7 +29,7 @@ from mlpsel.errors import DivergedError
 from mlpsel.nn.activations import ACTIVATIONS
 from mlpsel.nn.blas import matmul_accumulate
 from mlpsel.nn.layers import dropout_forward
-from mlpsel.nn.losses import LOSSES, softmax_cross_entropy_labels
+from mlpsel.nn.losses import LOSSES, chance_loss, softmax_cross_entropy_labels
 from mlpsel.nn.network import MLP, check_row_indices, predicted_classes, rows_to_columns
 from mlpsel.nn.optimizers import Optimizer
 
@@ -397,6 +397,42 @@ def _has_plain_methods(network: MLP) -> bool:
                for name in ("forward", "backward", "forward_backward", "loss_and_gradients"))
 
 
+
+BLOW_UP_FACTOR = 1000.0
+"""An epoch whose mean training loss is this many times the loss of a network that learned
+nothing (:func:`mlpsel.nn.losses.chance_loss`) has diverged: training stops at once."""
+PEAK_FACTOR = 10.0
+"""A training whose loss once grew to this many times the chance loss and ended no better than
+chance has diverged (see :func:`training_divergence`)."""
+
+
+def training_divergence(train_losses: list[float], chance: float) -> str | None:
+    """Why a finished training counts as diverged though its loss stayed finite, or None.
+
+    Parameters
+    ----------
+    train_losses : list of float
+        The mean training loss of every epoch, in order (the last is the network's).
+    chance : float
+        The loss of a network that learned nothing (:func:`mlpsel.nn.losses.chance_loss`).
+
+    Returns
+    -------
+    str or None
+        A reason when the loss grew by an order of magnitude or more (peak ≥ 10 × chance) and
+        never came back below chance: the network learned nothing it could be chosen for.
+    """
+    if chance <= 0 or not train_losses:
+        return None
+    peak_epoch = max(range(len(train_losses)), key=train_losses.__getitem__)
+    peak, last = train_losses[peak_epoch], train_losses[-1]
+    if peak >= PEAK_FACTOR * chance and last >= chance:
+        return (f"training loss grew to {peak:.3g} at epoch {peak_epoch + 1} ({peak / chance:.0f}"
+                f"× the {chance:.3g} of a network that learned nothing) and ended at {last:.3g}, "
+                "no better; try a smaller learning rate")
+    return None
+
+
 def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.ndarray, *,
         epochs: int, batch_size: int, rng: np.random.Generator,
         X_validation: np.ndarray | None = None, y_validation: np.ndarray | None = None,
@@ -467,7 +503,9 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
     Raises
     ------
     mlpsel.errors.DivergedError
-        When a mini-batch's training loss (or the validation loss) is NaN or infinite.
+        When a mini-batch's training loss (or the validation loss) is NaN or infinite, or an
+        epoch's mean training loss reaches ``BLOW_UP_FACTOR`` × the loss of a network that
+        learned nothing (:func:`mlpsel.nn.losses.chance_loss`).
     """
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     _check_data(network, X_train, y_train, "train")
@@ -503,6 +541,8 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
     step = FusedStep(network, optimizer) if fast_path and _has_plain_methods(network) else None
     targets_are_labels = labels and network.output == "softmax"
 
+    chance = chance_loss(network.output, n_L, None if labels else (
+        y_train if rows is None else y_train[rows]))
     history = History()
     best_loss = math.inf
     best_params: list[np.ndarray] | None = None
@@ -557,6 +597,14 @@ def fit(network: MLP, optimizer: Optimizer, X_train: np.ndarray, y_train: np.nda
                 learning_rate=float(optimizer.learning_rate),
                 seconds=time.perf_counter() - started,
             )
+            if chance > 0 and record.train_loss >= BLOW_UP_FACTOR * chance:
+                history.records.append(record)  # the epoch that blew up stays in the history
+                if on_epoch is not None:
+                    on_epoch(record)
+                raise DivergedError(
+                    f"training loss grew to {record.train_loss:.3g} at epoch {epoch}, "
+                    f"{record.train_loss / chance:.3g}× the {chance:.3g} of a network that "
+                    "learned nothing; try a smaller learning rate")
             history.records.append(record)
             history.best_epoch = epoch
 

@@ -13,9 +13,11 @@ process, so the drawing overlaps the scoring of the test set.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable
 from typing import Any
 
+from mlpsel.processes import die_with_parent
 from mlpsel.report import plots
 from mlpsel.report.loading import grid_point_histories, last_round_frame, planned_splits
 from mlpsel.store import (
@@ -122,6 +124,16 @@ def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str],
     raise ValueError(f"unknown figure stage {stage!r}")
 
 
+def _draw_in_child(drawing: Callable[[RunFolder, str], None], run: RunFolder,
+                   chosen: str) -> None:
+    """A forked figure process: it dies with the main process, however that dies (``kill -9``
+    included), and leaves Ctrl-C and SIGTERM to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent()
+    drawing(run, chosen)
+
+
 class RunFigures:
     """Draws a run's figures into its folder, in forked processes when ``parallel`` (a sweep that
     used several workers has cores to spare while the test set is scored), else here.
@@ -139,7 +151,7 @@ class RunFigures:
                 drawing(run, chosen)
                 continue
             process = multiprocessing.get_context("fork").Process(
-                target=drawing, args=(run, chosen), daemon=True)
+                target=_draw_in_child, args=(drawing, run, chosen), daemon=True)
             process.start()
             self.pending.append((process, drawing, run, chosen))
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from mlpsel.atomic import write_text
 from mlpsel.config import STRATEGY_SETTINGS, search_settings, search_space
+from mlpsel.errors import StorageError
 from mlpsel.report import plots
 from mlpsel.report.loading import (
     MISSING,
@@ -40,7 +41,7 @@ from mlpsel.report.loading import (
     threshold_sentence,
     tied_mark,
 )
-from mlpsel.store import FIGURES, TABLES
+from mlpsel.store import FIGURES, TABLES, is_inside
 
 FIGURE_DPI = 96
 
@@ -349,9 +350,9 @@ def _files(report: RunReport) -> str:
                   *(run.figure(name) for name in FIGURES)]
     links = [f'<li><a href="{escape(path.relative_to(run.path).as_posix())}">'
              f"{escape(path.relative_to(run.path).as_posix())}</a></li>"
-             for path in candidates if path.is_file()]
+             for path in candidates if path.is_file() and is_inside(path, run.path)]
     trials = run.trials_dir
-    if trials.is_dir():
+    if trials.is_dir() and is_inside(trials, run.path):  # a linked trials/ is not listed
         count = sum(1 for _ in trials.iterdir())
         links.append(f'<li><a href="{escape(trials.name)}/">{escape(trials.name)}/</a> '
                      f"({count} tasks: history, result, model)</li>")
@@ -559,7 +560,27 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
 
 
 def write_html(report: RunReport, path: Path | None = None) -> Path:
-    """Write the report to ``path`` (default ``<run>/report.html``) atomically; return the path."""
-    path = path or report.run.report_html
-    write_text(path, render_html(report))
+    """Write the report to ``path`` (default ``<run>/report.html``) atomically; return the path.
+
+    The page is written to a new file beside ``path`` and renamed onto it: a ``report.html``
+    that is a symbolic link is replaced by the page, its target is never written; a failed
+    write leaves no file behind. The default path is refused in a run folder that is itself a
+    symbolic link.
+
+    Raises
+    ------
+    StorageError
+        One line naming the path and the cause (permissions, a full disk, ...).
+    """
+    if path is None:
+        if report.run.path.is_symlink():
+            raise StorageError(f"{report.run.path}: a symbolic link; the report is not written "
+                               "through it")
+        path = report.run.report_html
+    page = render_html(report)
+    try:
+        write_text(path, page)
+    except OSError as error:
+        cause = error.strerror or " ".join(str(error).split()) or type(error).__name__
+        raise StorageError(f"{path}: cannot write ({cause})") from None
     return path

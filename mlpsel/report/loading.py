@@ -32,11 +32,17 @@ from mlpsel import metrics, results
 from mlpsel.config import flatten_search, search_space
 from mlpsel.store import (
     BIASVAR_TABLE,
+    HISTORY_FILE,
     LEARNING_CURVE_TABLE,
+    RESULT_FILE,
+    RUN_INFO_FIELDS,
     TRIAL_RESULTS,
     RunFolder,
     TaskId,
+    is_inside,
     process_alive,
+    read_json,
+    wrong_fields,
 )
 
 # The validation scores every trial reports, by suffix (``validation_<suffix>``).
@@ -48,6 +54,13 @@ FINISHED = "finished"
 EXAMINATIONS = ("curve", "biasvar")  # commands that examine and choose nothing
 EXAMINATION_TABLES = {"curve": LEARNING_CURVE_TABLE, "biasvar": BIASVAR_TABLE}
 # The columns the reports show of each examination's table.
+# summary.json's top-level fields the reports read, and the JSON types each may have
+SUMMARY_FIELDS: dict[str, tuple[type, ...]] = {
+    "run_id": (str,), "command": (str,), "dataset": (str,), "split": (dict,),
+    "n_grid_points": (int,), "selection_metric": (str,), "best": (dict,), "test": (dict,),
+    "seconds": (int, float), "readings": (dict,), "threshold": (dict,), "folds": (int,),
+    "repeats": (int,), "train_sizes": (list,),
+}
 EXAMINATION_COLUMNS = {
     "curve": ("train_size", "mean_train_error", "std_train_error", "mean_validation_error",
               "std_validation_error"),
@@ -80,23 +93,29 @@ def related_runs(run: RunFolder, config: Mapping[str, Any]) -> list[RelatedRun]:
 
     figures = {"curve": LEARNING_CURVE_FIGURE, "biasvar": BIASVAR_FIGURE}
     found: dict[str, RelatedRun] = {}
-    for other in list_runs(run.path.parent):  # newest first
+    for other in list_runs(run.path.parent):  # newest first; linked run folders left out
         try:
+            if not all(is_inside(path, other.path) for path in (
+                    other.run_json, other.config_yaml, other.summary_json)):
+                continue  # a file linked from elsewhere is not read
             info = json.loads(other.run_json.read_text(encoding="utf-8"))
-            if info.get("command") not in figures or info["command"] in found or \
-                    info.get("status") != FINISHED:
+            if not isinstance(info, dict) or info.get("command") not in figures or \
+                    info["command"] in found or info.get("status") != FINISHED:
                 continue
             other_config = yaml.safe_load(other.config_yaml.read_text(encoding="utf-8")) or {}
             summary = json.loads(other.summary_json.read_text(encoding="utf-8"))
+            picture_path = other.figure(figures[info["command"]])
+            picture = (picture_path.read_bytes() if picture_path.is_file()
+                       and is_inside(picture_path, other.path) else None)
         except (OSError, ValueError, yaml.YAMLError):
             continue
-        if any(other_config.get(key) != config.get(key) for key in SAME_EXPERIMENT):
+        if not isinstance(other_config, dict) or not isinstance(summary, dict) or any(
+                other_config.get(key) != config.get(key) for key in SAME_EXPERIMENT):
             continue
-        picture_path = other.figure(figures[info["command"]])
+        readings = summary.get("readings")
         found[info["command"]] = RelatedRun(
-            info["command"], other.run_id,
-            picture_path.read_bytes() if picture_path.is_file() else None,
-            dict(summary.get("readings") or {}))
+            info["command"], other.run_id, picture,
+            dict(readings) if isinstance(readings, dict) else {})
     return [found[kind] for kind in ("curve", "biasvar") if kind in found]
 
 
@@ -335,7 +354,8 @@ class RunReport:
         """A binary task's ``best/pr_curve.csv`` (precision and recall against the decision
         threshold, on validation and test), or None."""
         path = self.run.pr_curve_csv
-        if not self.summary.get("threshold") or not path.is_file():
+        if not self.summary.get("threshold") or not path.is_file() or \
+                not is_inside(path, self.run.path):
             return None
         try:
             return pd.read_csv(path)
@@ -371,13 +391,26 @@ class RunReport:
 
 
 class _Reader:
-    """Reads files of a run, recording the ones that exist but cannot be parsed."""
+    """Reads files of a run, recording the ones that exist but cannot be parsed, and those
+    that lead outside the run folder ``root`` through a symbolic link (never read)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
         self.problems: list[str] = []
+        self.root = root
+
+    def contains(self, path: Path) -> bool:
+        """True when ``path`` may be read: it lies in the run folder, links followed; else a
+        problem is recorded."""
+        if self.root is None or is_inside(path, self.root):
+            return True
+        shown = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) \
+            else str(path)
+        self.problems.append(f"{shown}: a symbolic link pointing outside the run folder; "
+                             "not read")
+        return False
 
     def _guard(self, path: Path, read: Any) -> Any:
-        if not path.is_file():
+        if not path.is_file() or not self.contains(path):
             return None
         try:
             return read(path)
@@ -390,6 +423,8 @@ class _Reader:
 
     def json(self, path: Path) -> dict[str, Any]:
         value = self._guard(path, lambda p: json.loads(p.read_text(encoding="utf-8")))
+        if value is not None and not isinstance(value, dict):
+            self.problems.append(f"{path.name}: not a JSON object but {type(value).__name__}")
         return value if isinstance(value, dict) else {}
 
     def yaml(self, path: Path) -> dict[str, Any]:
@@ -410,10 +445,11 @@ def load_run_report(run: RunFolder) -> RunReport:
     run : RunFolder
         E.g. from :func:`mlpsel.store.resolve_run`.
     """
-    reader = _Reader()
-    info = reader.json(run.run_json)
+    reader = _Reader(run.path)
+    info = _known_types(reader, run.run_json.name, reader.json(run.run_json), RUN_INFO_FIELDS)
     config = reader.yaml(run.config_yaml)
-    summary = reader.json(run.summary_json)
+    summary = _known_types(reader, run.summary_json.name, reader.json(run.summary_json),
+                           SUMMARY_FIELDS)
     environment = reader.json(run.env_json)
     command = info.get("command") or summary.get("command")
     kind = (command if command in EXAMINATIONS else
@@ -462,6 +498,17 @@ def load_run_report(run: RunFolder) -> RunReport:
     )
 
 
+def _known_types(reader: _Reader, name: str, values: dict[str, Any],
+                 fields: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """``values`` without its known fields of the wrong type (each recorded as a problem)."""
+    wrong = wrong_fields(values, fields)
+    if not wrong:
+        return values
+    reader.problems.append(f"{name}: {'; '.join(wrong)} (left out)")
+    return {key: value for key, value in values.items()
+            if key not in fields or not wrong_fields({key: value}, fields)}
+
+
 def _load_confusion(run: RunFolder,
                     reader: _Reader) -> tuple[np.ndarray | None, tuple[str, ...]]:
     frame = reader.csv(run.confusion_matrix_csv, index_col=0)
@@ -485,14 +532,29 @@ def planned_splits(info: Mapping[str, Any], config: Mapping[str, Any],
 def sweep_results(run: RunFolder, reader: _Reader) -> dict[str, dict[str, Any]]:
     """``task id → result`` of every finished task of the sweep (refits and nested CV's tasks
     inside outer folds left out)."""
+    finished = {}
     try:
-        finished = run.finished_trial_results()
+        for path in trial_files(run, RESULT_FILE, reader):
+            finished[path.parent.name] = read_json(path)
     except (OSError, ValueError) as error:
         reader.problems.append(f"{TRIAL_RESULTS}: {type(error).__name__}: {error}")
         return {}
+    finished = {task_id: result for task_id, result in finished.items()
+                if isinstance(result, dict)}
     # nested CV's tasks inside an outer fold belong to nested_results.csv, not the ranking
     return {task_id: result for task_id, result in finished.items()
             if not TaskId.parse(task_id).refit and TaskId.parse(task_id).outer is None}
+
+
+def trial_files(run: RunFolder, name: str, reader: _Reader | None = None) -> list[Path]:
+    """``trials/*/<name>`` of ``run`` in task-id order, leaving out (as a problem of
+    ``reader``) what a symbolic link leads outside the run folder: a linked ``trials/`` is not
+    even listed."""
+    reader = reader or _Reader(run.path)
+    if not run.trials_dir.is_dir() or not reader.contains(run.trials_dir):
+        return []
+    return [path for path in sorted(run.trials_dir.glob(f"*/{name}"))
+            if path.is_file() and reader.contains(path)]
 
 
 def results_frame(rows: list[dict[str, Any]], metric: str) -> pd.DataFrame:
@@ -555,7 +617,7 @@ def grid_point_histories(run: RunFolder, finished: Mapping[str, Mapping[str, Any
         Reads one ``history.csv``; None when it cannot.
     """
     by_grid_point: dict[str, dict[tuple[int, int], pd.DataFrame]] = {}
-    for history_path in run.stored_histories():
+    for history_path in trial_files(run, HISTORY_FILE):
         task = TaskId.parse(history_path.parent.name)
         if task.refit or task.outer is not None:
             continue  # a refit (no validation), or nested CV's work inside an outer fold

@@ -31,7 +31,8 @@ from mlpsel.report.loading import (
     two_by_two,
 )
 
-STATUS_MARKS = {"finished": "✅", "running": "⏳", "interrupted": "⚠️", "failed": "❌"}
+STATUS_MARKS = {"finished": "✅", "running": "⏳", "interrupted": "⚠️", "incomplete": "⚠️",
+                "failed": "❌"}
 
 
 def escape(value: Any) -> str:

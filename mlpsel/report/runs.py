@@ -13,9 +13,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from mlpsel.errors import DataError, StorageError
 from mlpsel.metrics import SCORES, TEST_SCORES, VALIDATION_SCORES
 from mlpsel.report.loading import (
     MISSING,
+    SUMMARY_FIELDS,
     RunReport,
     flatten_config,
     format_parameter,
@@ -26,36 +28,104 @@ from mlpsel.report.loading import (
     metric_label,
 )
 from mlpsel.report.terminal import STATUS_STYLES
-from mlpsel.store import RunFolder, list_runs, read_json
+from mlpsel.store import (
+    RUN_ID_PATTERN,
+    RUN_MARKER,
+    RunFolder,
+    is_inside,
+    is_run_folder,
+    link_target,
+    read_json,
+    read_run_json,
+    wrong_fields,
+)
+
+DAMAGED = "damaged"
 
 # ---------------------------------------------------------------------------------------------
 # mlpsel runs
 
 
-def _read_json_or_empty(path: Path) -> dict[str, Any]:
+def _read_summary(run: RunFolder) -> tuple[dict[str, Any], str | None]:
+    """``summary.json`` (``{}`` while there is none) and what is wrong with it, if anything."""
+    path = run.summary_json
+    if not path.exists() and not path.is_symlink():
+        return {}, None
+    if path.is_symlink() or not is_inside(path, run.path):
+        return {}, f"{path.name}: a symbolic link (to {link_target(path)}), not followed"
     try:
-        value = read_json(path) if path.is_file() else {}
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+        value = read_json(path)
+    except (OSError, ValueError) as error:
+        reason = " ".join(str(error).split())[:120] or type(error).__name__
+        return {}, f"{path.name}: cannot be read ({reason})"
+    if not isinstance(value, dict):
+        return {}, f"{path.name}: not a JSON object"
+    wrong = wrong_fields(value, SUMMARY_FIELDS)
+    if wrong:
+        return {}, f"{path.name}: {'; '.join(wrong[:2])}"
+    return value, None
+
+
+def _damaged_row(path: Path, problem: str) -> dict[str, Any]:
+    return {"run_id": path.name, "path": str(path), "started": None, "command": None,
+            "dataset": None, "n_grid_points": None, "selection_metric": None,
+            "best_validation": None, "best_validation_std": None, "test_accuracy": None,
+            "status": DAMAGED, "problem": problem}
+
+
+def _listed_entries(runs_dir: Path) -> list[Path]:
+    """The direct children of ``runs_dir`` the listing shows: run folders, folders named like
+    a run (``run.json`` lost), and symbolic links (shown, never followed)."""
+    if not runs_dir.is_dir():
+        return []
+    try:
+        children = sorted(runs_dir.iterdir())
+    except OSError as error:
+        raise StorageError(f"{runs_dir}: cannot be listed ({error.strerror or error})") from None
+    return [path for path in children if path.is_symlink() or is_run_folder(path)
+            or (path.is_dir() and RUN_ID_PATTERN.fullmatch(path.name))]
 
 
 def list_run_rows(runs_dir: Path) -> list[dict[str, Any]]:
     """One dict per run in ``runs_dir``, newest first.
 
-    Reads only ``run.json`` and ``summary.json``, so listing many runs stays fast.
+    Reads only ``run.json`` and ``summary.json``, so listing many runs stays fast. A damaged
+    entry is listed with status ``damaged`` and what is wrong in ``problem``, never read
+    further: a symbolic link (not followed), a run folder without ``run.json`` or whose
+    ``run.json`` or ``summary.json`` cannot be read, is not a JSON object or has a field of
+    the wrong type.
 
     Returns
     -------
     list of dict
         Keys ``run_id``, ``path``, ``started``, ``command``, ``dataset``, ``n_grid_points``,
         ``selection_metric``, ``best_validation`` (the chosen grid point's mean score),
-        ``best_validation_std``, ``test_accuracy``, ``status``; None where unknown.
+        ``best_validation_std``, ``test_accuracy``, ``status``, ``problem`` (None for a
+        readable run); None where unknown.
+
+    Raises
+    ------
+    StorageError
+        ``runs_dir`` exists but cannot be listed.
     """
     rows = []
-    for run in list_runs(Path(runs_dir)):
-        info = _read_json_or_empty(run.run_json)
-        summary = _read_json_or_empty(run.summary_json)
+    for path in _listed_entries(Path(runs_dir)):
+        if path.is_symlink():
+            outside = "" if is_inside(path, runs_dir) else f" pointing outside {runs_dir}/"
+            rows.append(_damaged_row(path, f"a symbolic link{outside} (to {link_target(path)}),"
+                                           " not followed"))
+            continue
+        if not is_run_folder(path):
+            rows.append(_damaged_row(path, f"no {RUN_MARKER}"))
+            continue
+        run = RunFolder(path)
+        try:
+            info = read_run_json(run)
+        except DataError as error:
+            problem = str(error).removeprefix(f"{run.run_json}: ").split("; the run folder")[0]
+            rows.append(_damaged_row(path, f"{RUN_MARKER}: {problem}"))
+            continue
+        summary, problem = _read_summary(run)
         best = summary.get("best") or {}
         metric = summary.get("selection_metric")
         best_validation = best_std = None
@@ -73,7 +143,8 @@ def list_run_rows(runs_dir: Path) -> list[dict[str, Any]]:
             "best_validation": best_validation,
             "best_validation_std": best_std,
             "test_accuracy": (summary.get("test") or {}).get("test_accuracy"),
-            "status": info.get("status") or "unknown",
+            "status": DAMAGED if problem else info.get("status") or "unknown",
+            "problem": problem,
         })
     rows.sort(key=lambda row: (row["started"] or "", row["run_id"]), reverse=True)
     return rows
@@ -82,9 +153,12 @@ def list_run_rows(runs_dir: Path) -> list[dict[str, Any]]:
 def runs_table(runs_dir: Path, rows: list[dict[str, Any]] | None = None) -> Table:
     """The runs in ``runs_dir`` as a rich table, newest first (``mlpsel runs``)."""
     rows = list_run_rows(runs_dir) if rows is None else rows
-    table = Table(title=f"Runs in {runs_dir}", title_justify="left",
-                  caption=None if rows else f"no runs in {runs_dir} yet; start one with "
-                  "'mlpsel train'", caption_justify="left")
+    damaged = [f"{row['run_id']}: {row['problem']}" for row in rows if row.get("problem")]
+    caption = None if rows else f"no runs in {runs_dir} yet; start one with 'mlpsel train'"
+    if damaged:
+        caption = "damaged, not read further: " + "; ".join(damaged)
+    table = Table(title=f"Runs in {runs_dir}", title_justify="left", caption=caption,
+                  caption_justify="left")
     table.add_column("run", no_wrap=True)
     table.add_column("started")
     table.add_column("command")
@@ -105,7 +179,8 @@ def runs_table(runs_dir: Path, rows: list[dict[str, Any]] | None = None) -> Tabl
             row["run_id"], started, row["command"] or MISSING, row["dataset"] or MISSING,
             format_parameter(row["n_grid_points"]), best,
             format_score(row["test_accuracy"]) if row["test_accuracy"] is not None else MISSING,
-            Text(row["status"], style=STATUS_STYLES.get(row["status"], "")),
+            Text(row["status"], style=STATUS_STYLES.get(
+                row["status"], "bold red" if row["status"] == DAMAGED else "")),
         )
     return table
 

@@ -57,7 +57,7 @@ def per_class_table(per_class: pd.DataFrame) -> Table:
 # The full report of a run folder (``mlpsel report RUN``)
 
 STATUS_STYLES = {"finished": "bold green", "running": "bold yellow", "interrupted": "bold yellow",
-                 "failed": "bold red"}
+                 "incomplete": "bold yellow", "failed": "bold red"}
 
 
 def _not_available(what: str) -> Text:

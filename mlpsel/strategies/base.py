@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mlpsel.budget import PlannedTask
 from mlpsel.config import Config
 from mlpsel.data import Dataset
 from mlpsel.executor import Task
@@ -97,6 +98,29 @@ class Strategy:
             return
         run.write_split({"train_set": train_rows, "test": test_rows,
                          **{name: train_rows[index] for name, index in parts.items()}})
+
+    def planned_tasks(self) -> list[PlannedTask]:
+        """Every task the sweep will train, as the cost estimate sees it (:mod:`mlpsel.budget`),
+        before any runs: :attr:`tasks` and, where the strategy refits, one refit on all the
+        training data of its most expensive grid point."""
+        planned = [self.planned(task.grid_point, len(task.train_index),
+                                len(task.validation_index) if task.validation_index is not None
+                                else 0, task.total_epochs, keeps_model=task.save_model,
+                                keeps_predictions=task.keep_predictions)
+                   for task in self.tasks]
+        if self.refits and self.points:
+            largest = max(self.points, key=lambda point: self.planned(point, 1, 0, 1).weights)
+            planned.append(self.planned(largest, self.n_train, 0, largest.spec.training.epochs,
+                                        keeps_model=True))
+        return planned
+
+    refits = False
+    """Whether the strategy trains its choice again on all the training data."""
+
+    def planned(self, point: GridPoint, n_train: int, n_validation: int, epochs: int,
+                **stores: bool) -> PlannedTask:
+        sizes = (self.n_features, *point.spec.model.hidden_layers, self.n_outputs)
+        return PlannedTask(sizes, n_train, n_validation, epochs, **stores)
 
     def plan(self, finished: Results) -> list[Task]:
         """The next round of tasks given the results so far; ``[]`` when there is no more."""

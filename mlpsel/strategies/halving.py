@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlpsel.budget import PlannedTask
 from mlpsel.config import Config
 from mlpsel.data import Dataset
 from mlpsel.executor import Task
@@ -108,6 +109,25 @@ class Halving(Strategy):
     @property
     def split_sizes(self) -> Any:
         return self.base.split_sizes
+
+    def planned_tasks(self) -> list[PlannedTask]:
+        """Round by round: the first ``counts[i]`` grid points (a stand-in for the survivors,
+        unknown yet) on every split, each training the epochs from the last budget to this one
+        and keeping a checkpoint but in the last round; then the base's refit."""
+        planned = []
+        for iteration, (count, budget) in enumerate(zip(self.counts, self.budgets, strict=True)):
+            previous = self.budgets[iteration - 1] if iteration else 0
+            last = iteration == len(self.budgets) - 1
+            for point in self.points[:count]:
+                for split in self.splits:
+                    n_validation = len(split[3]) if split[3] is not None else 0
+                    planned.append(self.planned(
+                        point, len(split[2]), n_validation, budget - previous,
+                        keeps_model=last and self.command == "train",
+                        keeps_checkpoint=not last))
+        if self.base.refits and self.points:
+            planned += self.base.planned_tasks()[len(self.base.tasks):]
+        return planned
 
     def run_details(self) -> dict[str, Any]:
         return {**self.base.run_details(), "halving": self.design()}

@@ -35,6 +35,7 @@ class KFold(Strategy):
     """``cv.folds`` folds × ``cv.repeats`` repeats, stratified unless ``cv.stratify`` is false."""
 
     command = "cv"
+    refits = True
 
     def __init__(self, config: Config, dataset: Dataset) -> None:
         super().__init__(config, dataset)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlpsel.budget import PlannedTask
 from mlpsel.config import Config
 from mlpsel.data import Dataset
 from mlpsel.executor import Task
@@ -77,9 +78,19 @@ class NestedKFold(Strategy):
         self.outer_tasks: list[Task] = []
         self._round = 0
 
+    refits = True
+
     @property
     def n_tasks(self) -> int:
         return len(self.tasks) + self.outer_folds
+
+    def planned_tasks(self) -> list[PlannedTask]:
+        """The inner and main folds, the main refit, and each outer fold's winner trained on
+        its outer training part (taken as the largest grid point)."""
+        planned = super().planned_tasks()
+        largest = planned[-1]
+        return planned + [dataclasses.replace(largest, n_train=len(train), n_validation=len(test))
+                          for train, test in self.outer_splits]
 
     @property
     def split_sizes(self) -> tuple[int, int]:
