@@ -668,8 +668,18 @@ def _download_progress(console: Console, quiet: bool):
 
 
 def main() -> None:
-    """Entry point of the ``mlpsel`` script."""
-    try:
+    """Entry point of the ``mlpsel`` script: a usage mistake (an unknown option or command, a
+    value out of range) is one line on stderr with exit 2, as every other bad input."""
+    if len(sys.argv) <= 1:  # bare 'mlpsel': the help
         app()
-    except KeyboardInterrupt:  # pragma: no cover - Ctrl-C outside a command
-        sys.exit(EXIT_INTERRUPTED)
+    try:
+        code = app(standalone_mode=False)
+    except typer.exceptions.TyperException as error:  # Click's usage errors, as Typer has them
+        message = " ".join(str(getattr(error, "format_message", error.__str__)()).split())
+        context = getattr(error, "ctx", None)
+        where = f" (see '{context.command_path} --help')" if context is not None else ""
+        _error_console().print(f"error: {message}{where}", markup=False)
+        code = getattr(error, "exit_code", EXIT_BAD_INPUT)
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C outside a sweep
+        code = EXIT_INTERRUPTED
+    sys.exit(code or EXIT_OK)

@@ -462,6 +462,9 @@ def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -
     """
     path = Path(path) if path is not None else default_config_path()
     file = str(path)
+    if path.is_dir():
+        raise ConfigError("is a folder, not a config file; give the path of a YAML config",
+                          file=file)
     if not path.is_file():
         raise ConfigError("no such config file; give the path of a YAML config", file=file)
     try:

@@ -68,12 +68,13 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eceef2; backgroun
 figcaption { font-size: 0.85rem; color: #555e6e; margin-top: 0.3rem; }
 .missing { color: #6b7280; font-style: italic; }
 .banner { border-radius: 6px; padding: 0.7rem 1rem; margin: 1rem 0; font-weight: 600; }
-.banner.running, .banner.interrupted { background: #fff4d6; border: 1px solid #e6c35c; }
+.banner.running, .banner.interrupted, .banner.incomplete {
+  background: #fff4d6; border: 1px solid #e6c35c; }
 .banner.failed { background: #fde8e6; border: 1px solid #e08b84; }
 .banner.other { background: #eef1f5; border: 1px solid #c8ced8; }
 .status { font-weight: 700; }
 .status.finished { color: #1e7b34; } .status.failed { color: #b3261e; }
-.status.running, .status.interrupted { color: #9a6700; }
+.status.running, .status.interrupted, .status.incomplete { color: #9a6700; }
 .scores { display: flex; gap: 1.2rem; flex-wrap: wrap; margin: 0.6rem 0; }
 .score { background: #f0f4fa; border-radius: 6px; padding: 0.5rem 0.9rem; min-width: 7.5rem; }
 .score .value { font-size: 1.3rem; font-weight: 700; font-variant-numeric: tabular-nums; }
@@ -511,7 +512,8 @@ def render_html(report: RunReport, figures: list[Figure] | None = None) -> str:
     note = status_note(report)
     banner = ""
     if note:
-        kind = report.status if report.status in ("running", "interrupted", "failed") else "other"
+        kind = report.status if report.status in ("running", "interrupted", "incomplete",
+                                                  "failed") else "other"
         banner = f'<div class="banner {kind}">{escape(note)}</div>'
     problems = "".join(f'<p class="missing">could not read {escape(p)}</p>'
                        for p in report.problems)

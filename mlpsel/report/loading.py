@@ -202,7 +202,8 @@ class RunReport:
 
     @property
     def status(self) -> str:
-        """``running``, ``finished``, ``failed`` or ``interrupted`` as ``run.json`` records it."""
+        """``running``, ``finished``, ``failed``, ``interrupted`` or ``incomplete`` (a file could
+        not be written) as ``run.json`` records it."""
         return str(self.info.get("status") or "unknown")
 
     @property
@@ -840,6 +841,9 @@ def status_note(report: RunReport) -> str | None:
     reasons = {
         "running": "This run is still running (or stopped without recording why).",
         "interrupted": "This run was interrupted before it finished.",
+        "incomplete": "This run stopped because a file could not be written"
+                      + (f" ({report.info['error']})" if report.info.get("error") else "")
+                      + "; run the same command again to continue it.",
         "failed": "This run failed" + (f": {report.info['error']}." if report.info.get("error")
                                        else "."),
     }
