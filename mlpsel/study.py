@@ -270,9 +270,9 @@ def plan_study(command: str, config: Config, options: StudyOptions | None = None
                             "give --yes to run it, or --dry-run to see its cost")
     dataset = load_run_data(config, data_dir=options.data_dir, on_event=emit)
     plan = (strategy or strategy_for(command, config))(config, dataset)
-    notice = check_batch_sizes(plan, config)
-    if notice:
-        emit(Notice(notice))
+    for notice in (check_batch_sizes(plan, config), _check_jobs(config, options)):
+        if notice:
+            emit(Notice(notice))
     best_bytes = 24 * len(dataset.test_labels) * max(2, dataset.n_outputs)  # best/ predictions
     estimate = estimate_sweep(plan.planned_tasks(), jobs=options.jobs, runs_dir=options.runs_dir,
                               extra_bytes=best_bytes)
@@ -299,6 +299,19 @@ def check_batch_sizes(plan: Strategy, config: Config) -> str | None:
     key = "search.training.batch_size" if searched else "training.batch_size"
     raise config.error(key, f"{batch} samples per mini-batch, but the training part of "
                        f"{task.task_id} holds {rows}; give at most {rows}")
+
+
+def _check_jobs(config: Config, options: StudyOptions) -> str | None:
+    """The local executor never runs more trials at once than the cores allow (jobs × BLAS
+    threads ≤ cores): say so when asked for more, rather than quietly run fewer."""
+    name = options.executor or config.executor["name"]
+    cores = default_jobs()
+    if name != "local" or options.jobs * options.blas_threads <= cores:
+        return None
+    workers = max(1, cores // options.blas_threads)
+    return (f"note: --jobs {options.jobs} × --blas-threads {options.blas_threads} is more than "
+            f"the {cores} cores here: at most {workers} trial{'s' if workers != 1 else ''} "
+            "train at once")
 
 
 def storage_error(error: OSError, action: str, then: str = "") -> StorageError:

@@ -193,6 +193,11 @@ CASES = [
          "training.batch_size: 600 samples per mini-batch"),
     Case("subset larger than the dataset", ["train", "--set", "dataset.train_subset=9000"], 2,
          "dataset.train_subset: 9,000 training samples asked for"),
+    Case("validation part larger than the data", ["train", "--set", "split.validation=7000"],
+         2, "split.validation: 7000 is not valid"),
+    Case("more folds than samples",
+         ["cv", "--folds", "700", "--set", "dataset.train_subset=600"], 2,
+         "cv.folds: cannot split 600 samples into 700 folds"),
     Case("over a thousand trials",
          ["train", "--set", "search.training.learning_rate=[" +
           ", ".join(f"0.{i:04d}" for i in range(1, 1100)) + "]"], 2,

@@ -180,3 +180,19 @@ def test_a_subset_larger_than_the_dataset_is_refused(tmp_path):
         run_study("train", load_config(QUICKSTART, ["dataset.test_subset=5000"]),
                   StudyOptions(runs_dir=tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_more_jobs_than_cores_is_said_not_quietly_cut(tmp_path, monkeypatch):
+    import mlpsel.study as study
+    from mlpsel.events import Notice
+
+    monkeypatch.setattr(study, "default_jobs", lambda: 2)
+    config = load_config(QUICKSTART, TINY_OVERRIDES)
+    events = []
+    plan_study("train", config, StudyOptions(runs_dir=tmp_path, jobs=8), on_event=events.append)
+    assert [event.text for event in events if isinstance(event, Notice)] == [
+        "note: --jobs 8 × --blas-threads 1 is more than the 2 cores here: at most 2 trials "
+        "train at once"]
+    events.clear()
+    plan_study("train", config, StudyOptions(runs_dir=tmp_path, jobs=2), on_event=events.append)
+    assert not [event for event in events if isinstance(event, Notice)]

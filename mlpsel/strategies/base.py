@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from mlpsel.budget import PlannedTask
 from mlpsel.config import Config
 from mlpsel.data import Dataset
+from mlpsel.errors import SplitError
 from mlpsel.executor import Task
 from mlpsel.results import choose_best
 from mlpsel.search import GridPoint, grid_points
@@ -181,7 +182,10 @@ class Strategy:
         splitter = StratifiedKFold(self.folds, n_repeats=self.repeats, stratify=self.stratify,
                                    seed=self.config["seed"])
         self.labels = dataset.strata  # (N,) the labels; zeros for regression
-        self.assignment = splitter.fold_assignment(dataset.strata)  # (repeats, N)
+        try:
+            self.assignment = splitter.fold_assignment(dataset.strata)  # (repeats, N)
+        except SplitError as error:  # say which setting cannot be met
+            raise self.config.error("cv.folds", str(error)) from None
         return list(splits_from_assignment(self.assignment))
 
     def complexity(self) -> list[float]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlpsel.config import Config
 from mlpsel.data import Dataset
-from mlpsel.errors import ConfigError
+from mlpsel.errors import ConfigError, SplitError
 from mlpsel.executor import Task
 from mlpsel.results import grid_point_rows, holdout_trials_frame
 from mlpsel.splits import holdout_split
@@ -39,9 +39,13 @@ class Holdout(Strategy):
         validation = split["validation"]
         if split["train"] is not None:  # a three-way split: fractions of the whole table
             validation = math.floor(validation * (self.n_train + self.n_test) + 0.5)
-        self.train_index, self.validation_index = holdout_split(
-            dataset.strata, validation, seed=config["seed"],
-            stratify=split["stratify"])  # (n_train,), (n_validation,)
+        try:
+            self.train_index, self.validation_index = holdout_split(
+                dataset.strata, validation, seed=config["seed"],
+                stratify=split["stratify"])  # (n_train,), (n_validation,)
+        except SplitError as error:  # say which setting cannot be met
+            raise config.error("split.validation",
+                               str(error).replace("validation_size ", "", 1)) from None
         self.tasks = [Task(TaskId(point.grid_point_id), point, self.train_index,
                            self.validation_index, save_model=True) for point in self.points]
 
