@@ -8,9 +8,12 @@ map below (:data:`EXIT_CODES`):
 ====  ===========================================================================================
 0     success
 1     no trial succeeded, a worker died, or a ``--fail-under`` threshold was not met
-2     bad usage, bad config, bad data, or a run that does not exist
+2     bad usage, bad config, bad data, a run that does not exist or is damaged, a sweep past a
+      size limit without ``--yes``, or a file that cannot be written (the run is then marked
+      ``incomplete`` and the same command continues it)
 130   interrupted (Ctrl-C); finished trials are stored and the run can be continued
 143   terminated (SIGTERM): as 130 (worker processes die with the main process, even at kill -9)
+129   hung up (SIGHUP: the terminal went away): as 130
 ====  ===========================================================================================
 """
 
@@ -44,7 +47,7 @@ EXIT_OK = 0
 EXIT_NO_RESULT = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143  # 128 + SIGTERM: stopped as Ctrl-C stops, at a SIGTERM
+EXIT_TERMINATED = 143  # 128 + SIGTERM: stopped as Ctrl-C stops, at a SIGTERM (SIGHUP: 129)
 
 # The one map from error kinds to exit codes: the first class an error is an instance of wins.
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -186,25 +189,38 @@ def _error_console() -> Console:
 
 
 class _SigtermStop:
-    """While a sweep runs, SIGTERM stops it as Ctrl-C does (the run is marked interrupted,
-    finished trials are kept); true once one arrived. ``restore()`` puts back the old handler."""
+    """While a sweep runs, SIGTERM (and SIGHUP: the terminal went away) stops it as Ctrl-C does
+    (the run is marked interrupted, finished trials are kept); ``received`` is the signal that
+    arrived, if one did. ``restore()`` puts back the old handlers."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
-        self.received = False
-        self.previous: Any = None
+        self.received: int | None = None
+        self.previous: dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+            for number in self.SIGNALS:
+                self.previous[number] = signal.signal(number, self._on_signal)
 
-    def _on_sigterm(self, signum: int, frame: Any) -> None:
-        self.received = True
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.received = signum
         raise KeyboardInterrupt
 
     def __bool__(self) -> bool:
-        return self.received
+        return self.received is not None
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal: 143 for SIGTERM, 129 for SIGHUP."""
+        return 128 + int(self.received or 0)
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.received).name if self.received else ""
 
     def restore(self) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
 
 
 def _fail(error: MlpselError) -> typer.Exit:
@@ -339,10 +355,10 @@ def _select(command: str, arguments: SelectionArguments, extra_overrides: list[s
     except (MlpselError, KeyboardInterrupt) as error:
         if exit_code(error) == EXIT_INTERRUPTED:
             again = shlex.join(["mlpsel", *sys.argv[1:]])
-            how = "terminated (SIGTERM)" if terminated else "interrupted"
+            how = f"terminated ({terminated.name})" if terminated else "interrupted"
             _error_console().print(f"{how}: finished trials are stored; run the same "
                                    f"command again to continue ({again})")
-            raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
+            raise typer.Exit(terminated.exit_code if terminated else EXIT_INTERRUPTED) from None
         raise _fail(error) from None
     finally:
         terminated.restore()

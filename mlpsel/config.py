@@ -318,7 +318,7 @@ def leaf_keys(defaults: Mapping[str, Any] = DEFAULTS, prefix: str = "") -> list[
 
 SEARCHABLE_KEYS = tuple(k for k in leaf_keys()
                         if not k.startswith(("dataset.", "name", "cv.", "curve.", "biasvar.",
-                                             "task.", "threshold.", "split.")))
+                                             "task.", "threshold.", "split.", "keep.")))
 
 
 def _did_you_mean(key: str, candidates: Iterable[str]) -> str:
@@ -329,7 +329,13 @@ def _did_you_mean(key: str, candidates: Iterable[str]) -> str:
         close = [c for c in candidates if c.rsplit(".", 1)[-1] == last]
     if close:
         return f"did you mean '{close[0]}'?"
-    return "valid keys: " + ", ".join(candidates)
+    section = key.split(".", 1)[0]
+    same = [c for c in candidates if c.split(".", 1)[0] == section and "." in c]
+    if same:
+        shown = ", ".join(same[:16]) + (", …" if len(same) > 16 else "")
+        return f"valid keys of {section}: {shown}"
+    sections = list(dict.fromkeys([*(c.split(".", 1)[0] for c in candidates), "search"]))
+    return f"valid: {', '.join(sections)} (a key inside a section is written section.key)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -871,6 +877,13 @@ def _apply_override(values: dict[str, Any], override: str) -> str:
         return f"search.{search_key}"
     if dotted == "dataset" and isinstance(value, str):
         dotted = "dataset.name"
+    if dotted == "search":
+        raise ConfigError("give one entry at a time, e.g. --set "
+                          "'search.training.learning_rate=[0.05, 0.1]'", file=file, key=dotted)
+    if dotted.split(".", 1)[0] == "executor":
+        raise ConfigError("where trials run is given by --executor, --address and "
+                          "--scheduler-file (or the config's executor: section), not --set",
+                          file=file, key=dotted)
     if dotted not in leaf_keys():
         raise ConfigError(f"unknown key; {_did_you_mean(dotted, leaf_keys())}", file=file,
                           key=dotted)
@@ -1009,6 +1022,8 @@ def value_problem(dotted: str, value: Any) -> str | None:
                      "biasvar.train_size"}
     if dotted in positive_ints and value < 1:
         return f"must be at least 1, got {value}"
+    if dotted == "seed" and value < 0:
+        return f"must be a whole number of at least 0, got {value}"
     if dotted == "name" and not 0 < len(value) <= MAX_NAME_LENGTH:
         return (f"must be 1 to {MAX_NAME_LENGTH} characters (it names the run folder), got "
                 f"{len(value)}")

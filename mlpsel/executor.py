@@ -246,9 +246,10 @@ _WORKER_STATE: dict[str, Any] = {}
 
 
 def _start_worker(blas_threads: int) -> None:
-    # the parent decides what Ctrl-C and SIGTERM mean: it stops the workers after their epoch
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # the parent decides what Ctrl-C, SIGTERM and SIGHUP mean (a terminal's signals reach the
+    # whole process group): it stops the workers after their epoch
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
     die_with_parent()
     _WORKER_STATE["blas_limit"] = threadpool_limits(blas_threads)
 

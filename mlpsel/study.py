@@ -238,6 +238,11 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
     return result
 
 
+MAX_POINTS_TO_PLAN = 100 * MAX_TRIALS
+"""A search of more points is refused (without ``--yes``) before the data is loaded: making its
+grid alone would take a while."""
+
+
 @dataclass
 class StudyPlan:
     """A study made ready but not run: its data, its strategy (tasks planned) and what the sweep
@@ -257,17 +262,19 @@ def plan_study(command: str, config: Config, options: StudyOptions | None = None
     Raises
     ------
     SweepTooLarge
-        The search has over :data:`mlpsel.budget.MAX_TRIALS` points and ``assume_yes`` is off:
-        refused before the data is loaded or the grid made.
+        The search has over :data:`MAX_POINTS_TO_PLAN` points and ``assume_yes`` is off:
+        refused before the data is loaded or the grid made (a smaller sweep past a limit is
+        refused by :func:`run_study`, with its estimate).
     ConfigError
         A mini-batch larger than a training part (``train``, ``cv``).
     """
     options = options or StudyOptions()
     emit = on_event or ignore
     n_points = count_points(config)
-    if n_points > MAX_TRIALS and not (options.assume_yes or options.dry_run):
-        raise SweepTooLarge(f"the search has {n_points:,} points, over {MAX_TRIALS:,} trials; "
-                            "give --yes to run it, or --dry-run to see its cost")
+    if n_points > MAX_POINTS_TO_PLAN and not options.assume_yes:
+        raise SweepTooLarge(f"the search has {n_points:,} points, too many to plan (over "
+                            f"{MAX_POINTS_TO_PLAN:,}; a sweep over {MAX_TRIALS:,} trials needs "
+                            "--yes); give --yes to run it, or search fewer values")
     dataset = load_run_data(config, data_dir=options.data_dir, on_event=emit)
     plan = (strategy or strategy_for(command, config))(config, dataset)
     for notice in (check_batch_sizes(plan, config), _check_jobs(config, options)):

@@ -97,7 +97,7 @@ def test_halving_plans_the_epochs_it_trains(tmp_path):
     assert planned.estimate.epochs == compute["epochs_trained"] == 9 * 1 + 3 * 2 + 1 * 6
 
 
-def test_over_a_thousand_trials_is_refused_before_the_data_is_loaded(tmp_path):
+def test_over_a_thousand_trials_is_refused_with_the_estimate(tmp_path):
     rates = ", ".join(f"0.{i:04d}" for i in range(1, 1002))
     process = mlpsel("train", str(QUICKSTART), "--runs-dir", "runs", "--set",
                      f"search.training.learning_rate=[{rates}]", "--set",
@@ -105,8 +105,24 @@ def test_over_a_thousand_trials_is_refused_before_the_data_is_loaded(tmp_path):
     assert process.returncode == 2
     lines = process.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in process.stderr
-    assert "the search has 1,001 points, over 1,000 trials; give --yes to run it" in lines[0]
+    assert lines[0].startswith("error: this sweep is 1,001 trials, 15,015 epochs, ")
+    assert "roughly" in lines[0] and "MB on disk (over 1,000 trials); give --yes" in lines[0]
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_search_too_large_to_plan_is_refused_before_the_data_is_loaded(tmp_path,
+                                                                         monkeypatch):
+    import mlpsel.study as study
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("the data was loaded")
+
+    monkeypatch.setattr(study, "load_run_data", no_data)
+    values = ", ".join(str(v) for v in range(1, 501))
+    config = load_config(QUICKSTART, [f"search.training.batch_size=[{values}]",
+                                      f"search.training.epochs=[{values}]"])
+    with pytest.raises(SweepTooLarge, match="the search has 1,000,000 points, too many to plan"):
+        plan_study("train", config, StudyOptions(runs_dir=tmp_path))
 
 
 def test_dry_run_lists_the_trials_and_the_cost_and_writes_nothing(tmp_path):

@@ -81,6 +81,19 @@ def test_sigterm_stops_the_sweep_like_ctrl_c(tmp_path):
     assert wait_until_gone(process.pid) == []
 
 
+def test_sighup_stops_the_sweep_like_sigterm(tmp_path):
+    """The terminal or SSH session went away: the run is marked interrupted, exit 129."""
+    process = start(tmp_path)
+    wait_for_a_result(tmp_path, process)
+    os.killpg(process.pid, signal.SIGHUP)  # as a terminal does: the whole process group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 129, stderr
+    assert "terminated (SIGHUP): finished trials are stored" in stderr
+    (run,) = tmp_path.iterdir()
+    assert json.loads((run / "run.json").read_text())["status"] == "interrupted"
+    assert wait_until_gone(process.pid) == []
+
+
 def test_kill_9_of_the_main_process_leaves_no_worker_running(tmp_path):
     process = start(tmp_path)
     wait_for_a_result(tmp_path, process)
@@ -114,7 +127,7 @@ def test_kill_9_leaves_no_dask_localcluster_process_running(tmp_path):
 
 def test_figure_processes_ask_to_die_with_the_main_process(tmp_path, monkeypatch):
     """Figures drawn in forked processes ask for SIGKILL at the parent's death and leave
-    Ctrl-C and SIGTERM to the main process."""
+    Ctrl-C, SIGTERM and SIGHUP to the main process."""
     import ctypes
 
     from mlpsel.report import figures
@@ -124,7 +137,8 @@ def test_figure_processes_ask_to_die_with_the_main_process(tmp_path, monkeypatch
         libc = ctypes.CDLL(None, use_errno=True)
         value = ctypes.c_int(0)
         libc.prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
-        handlers = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+        handlers = [signal.getsignal(number)
+                    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
         (tmp_path / "probe.json").write_text(json.dumps(
             {"pdeathsig": value.value, "ignored": [h == signal.SIG_IGN for h in handlers]}))
 
@@ -133,4 +147,4 @@ def test_figure_processes_ask_to_die_with_the_main_process(tmp_path, monkeypatch
     drawer.draw(RunFolder(tmp_path), "selection", "000-x")
     drawer.wait()
     assert json.loads((tmp_path / "probe.json").read_text()) == {
-        "pdeathsig": int(signal.SIGKILL), "ignored": [True, True]}
+        "pdeathsig": int(signal.SIGKILL), "ignored": [True, True, True]}

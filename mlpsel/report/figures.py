@@ -127,9 +127,9 @@ def stage_figures(run: RunFolder, stage: str) -> list[Callable[[RunFolder, str],
 def _draw_in_child(drawing: Callable[[RunFolder, str], None], run: RunFolder,
                    chosen: str) -> None:
     """A forked figure process: it dies with the main process, however that dies (``kill -9``
-    included), and leaves Ctrl-C and SIGTERM to it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    included), and leaves Ctrl-C, SIGTERM and SIGHUP to it."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
     die_with_parent()
     drawing(run, chosen)
 

@@ -44,6 +44,8 @@ class Holdout(Strategy):
                 dataset.strata, validation, seed=config["seed"],
                 stratify=split["stratify"])  # (n_train,), (n_validation,)
         except SplitError as error:  # say which setting cannot be met
+            if not str(error).startswith("validation_size "):
+                raise
             raise config.error("split.validation",
                                str(error).replace("validation_size ", "", 1)) from None
         self.tasks = [Task(TaskId(point.grid_point_id), point, self.train_index,
