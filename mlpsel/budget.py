@@ -81,9 +81,14 @@ class PlannedTask:
         return float(self.weights) * self.epochs * (3 * self.n_train + self.n_validation)
 
     @property
+    def model_bytes(self) -> int:
+        """Its ``model.npz``: float32 parameters, the input scaling, the archive's headers."""
+        return 4 * self.parameters + 16 * self.layer_sizes[0] + 2_000
+
+    @property
     def disk_bytes(self) -> int:
         size = RESULT_BYTES + HISTORY_BYTES_PER_EPOCH * (self.epochs + 1)
-        model = 4 * self.parameters + 16 * self.layer_sizes[0] + 2_000  # float32, scaling
+        model = self.model_bytes
         if self.keeps_model:
             size += model
         if self.keeps_checkpoint:  # the network and the optimizer's state (Adam: two more)

@@ -280,8 +280,11 @@ def plan_study(command: str, config: Config, options: StudyOptions | None = None
     for notice in (check_batch_sizes(plan, config), _check_jobs(config, options)):
         if notice:
             emit(Notice(notice))
-    best_bytes = 24 * len(dataset.test_labels) * max(2, dataset.n_outputs)  # best/ predictions
-    estimate = estimate_sweep(plan.planned_tasks(), jobs=options.jobs, runs_dir=options.runs_dir,
+    tasks = plan.planned_tasks()
+    # best/: the chosen model and predictions.csv (a probability of every class per test row)
+    best_bytes = 24 * len(dataset.test_labels) * max(2, dataset.n_outputs) + max(
+        (task.model_bytes for task in tasks), default=0)
+    estimate = estimate_sweep(tasks, jobs=options.jobs, runs_dir=options.runs_dir,
                               extra_bytes=best_bytes)
     return StudyPlan(plan, dataset, estimate)
 
