@@ -100,6 +100,11 @@ def table_no_label(folder: Path) -> None:
     (folder / "c.yaml").write_text("dataset: {path: t.csv}\n")
 
 
+def ragged_npz(folder: Path) -> None:
+    np.savez(folder / "t.npz", y=np.arange(4), x=np.arange(5.0))
+    (folder / "c.yaml").write_text("dataset: {path: t.npz, label: y}\n")
+
+
 def object_npz(folder: Path) -> None:
     np.savez(folder / "t.npz", y=np.array([1, 2], dtype=object), x=np.array([1.0, 2.0]))
     (folder / "c.yaml").write_text("dataset: {path: t.npz, label: y}\n")
@@ -230,6 +235,10 @@ CASES = [
          table("a,y\n1,0\nabc,1\n2,0\n3,1\n")),
     Case("table: one class", ["train", "c.yaml"], 2, "one class",
          table("a,y\n1,0\n2,0\n3,0\n")),
+    Case("table: a column given twice", ["train", "c.yaml"], 2,
+         "t.csv: column 'a' is given twice in the header", table("a,a,y\n1,2,0\n3,4,1\n")),
+    Case("table: arrays of different lengths", ["train", "c.yaml"], 2,
+         "different numbers of rows", ragged_npz),
     Case("table: pickled NPZ", ["train", "c.yaml"], 2, "pickled", object_npz),
     # -- runs
     Case("report of no run", ["report", "nope"], 2, "no run 'nope'"),

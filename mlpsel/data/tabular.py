@@ -38,6 +38,20 @@ def is_table_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
+def _check_csv_header(path: Path) -> None:
+    """A column name given twice would be renamed by pandas (``a``, ``a.1``) without a word."""
+    import csv
+    from collections import Counter
+
+    with open(path, newline="", encoding="utf-8", errors="replace") as file:
+        header = next(csv.reader(file), [])
+    twice = [name for name, count in Counter(header).items() if count > 1]
+    if twice:
+        shown = ", ".join(f"'{name[:40]}'" for name in twice[:5])
+        raise DataError(f"{path}: column {shown} is given twice in the header; every column "
+                        "needs its own name")
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """The file's columns as a DataFrame; :class:`DataError` when it cannot be parsed."""
     import pandas as pd
@@ -45,6 +59,7 @@ def read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
+            _check_csv_header(path)
             return pd.read_csv(path)
         if suffix == ".parquet":
             try:
