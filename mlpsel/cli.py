@@ -396,8 +396,7 @@ def _print_dry_run(console: Console, planned: Any) -> None:
     from mlpsel.budget import limits_passed
 
     strategy = planned.strategy
-    tasks = getattr(strategy, "tasks", None) or getattr(getattr(strategy, "base", None),
-                                                         "tasks", [])
+    tasks = strategy.listed_tasks()
     table = Table(title=f"{strategy.command}: the trials that would run", title_justify="left")
     for column in ("task", "settings", "train rows", "validation rows", "epochs"):
         table.add_column(column, justify="right" if "rows" in column or column == "epochs"

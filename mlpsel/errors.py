@@ -98,6 +98,16 @@ class StorageError(MlpselError):
     too long for the file system, a file where a folder should be); the run is marked
     ``incomplete``, its finished trials are kept and it can be continued."""
 
+    @classmethod
+    def from_os_error(cls, error: OSError, action: str, then: str = "") -> StorageError:
+        """The OSError as one line: the path, what could not be done (``action``) and why,
+        then what to do (``then``)."""
+        path = error.filename or "the run folder"
+        cause = error.strerror or " ".join(str(error).split()) or type(error).__name__
+        if isinstance(error, (FileExistsError, NotADirectoryError)):
+            cause += ": a file stands where a folder is needed"
+        return cls(f"{path}: {action} ({cause})" + (f"; {then}" if then else ""))
+
 
 class SweepTooLarge(MlpselError):
     """The sweep passes a size limit (over 1,000 trials, or a time or disk estimate past its

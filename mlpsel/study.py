@@ -211,7 +211,7 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
                 blas_threads=options.blas_threads, jobs=options.jobs, argv=options.argv,
                 dataset=dataset.name, details=plan.run_details())
         except OSError as error:
-            raise storage_error(error, "cannot create the run folder") from None
+            raise StorageError.from_os_error(error, "cannot create the run folder") from None
         run = start.run
         emit(RunStarted(run.run_id, str(run.path), plan.n_tasks, config["training.epochs"],
                         plan.splits_per_grid_point, start.continued))
@@ -223,9 +223,9 @@ def run_study(command: str, config: Config, options: StudyOptions | None = None,
                   **_executor_record(executor))
             raise
         except OSError as error:
-            stored = storage_error(error, "cannot write", "the run is marked incomplete and "
-                                   "its finished trials are kept; fix that and run the same "
-                                   "command again to continue")
+            stored = StorageError.from_os_error(
+                error, "cannot write", "the run is marked incomplete and its finished trials "
+                "are kept; fix that and run the same command again to continue")
             _mark(run, status="incomplete", error=str(stored), **_executor_record(executor))
             raise stored from None
         except MlpselError as error:
@@ -294,7 +294,7 @@ def check_batch_sizes(plan: Strategy, config: Config) -> str | None:
     (ConfigError, before any run folder); a learning curve or a bias–variance study, whose small
     training sets are the point, trains those in one batch and says so (the returned notice).
     """
-    tasks = getattr(plan, "tasks", None) or getattr(getattr(plan, "base", None), "tasks", [])
+    tasks = plan.listed_tasks()
     too_small = [(task, len(task.train_index)) for task in tasks
                  if task.spec.training.batch_size > len(task.train_index)]
     if not too_small:
@@ -322,16 +322,6 @@ def _check_jobs(config: Config, options: StudyOptions) -> str | None:
     return (f"note: --jobs {options.jobs} × --blas-threads {options.blas_threads} is more than "
             f"the {cores} cores here: at most {workers} trial{'s' if workers != 1 else ''} "
             "train at once")
-
-
-def storage_error(error: OSError, action: str, then: str = "") -> StorageError:
-    """An OSError of the file system as one line: the path, what could not be done and why,
-    then what to do (``then``)."""
-    path = error.filename or "the run folder"
-    cause = error.strerror or str(error) or type(error).__name__
-    if isinstance(error, (FileExistsError, NotADirectoryError)):
-        cause += ": a file stands where a folder is needed"
-    return StorageError(f"{path}: {action} ({cause})" + (f"; {then}" if then else ""))
 
 
 def _mark(run: RunFolder, **fields: Any) -> None:

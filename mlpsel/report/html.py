@@ -583,6 +583,6 @@ def write_html(report: RunReport, path: Path | None = None) -> Path:
     try:
         write_text(path, page)
     except OSError as error:
-        cause = error.strerror or " ".join(str(error).split()) or type(error).__name__
-        raise StorageError(f"{path}: cannot write ({cause})") from None
+        error.filename = str(path)  # the file asked for, not its temporary sibling
+        raise StorageError.from_os_error(error, "cannot write") from None
     return path

@@ -81,7 +81,8 @@ def _listed_entries(runs_dir: Path) -> list[Path]:
     try:
         children = sorted(runs_dir.iterdir())
     except OSError as error:
-        raise StorageError(f"{runs_dir}: cannot be listed ({error.strerror or error})") from None
+        error.filename = str(runs_dir)
+        raise StorageError.from_os_error(error, "cannot be listed") from None
     return [path for path in children if path.is_symlink() or is_run_folder(path)
             or (path.is_dir() and RUN_ID_PATTERN.fullmatch(path.name))]
 

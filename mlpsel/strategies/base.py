@@ -100,6 +100,11 @@ class Strategy:
         run.write_split({"train_set": train_rows, "test": test_rows,
                          **{name: train_rows[index] for name, index in parts.items()}})
 
+    def listed_tasks(self) -> list[Task]:
+        """The sweep's tasks as they can be listed before it runs (``--dry-run``, the batch
+        check): :attr:`tasks`; a strategy that plans in rounds lists its first grid."""
+        return self.tasks
+
     def planned_tasks(self) -> list[PlannedTask]:
         """Every task the sweep will train, as the cost estimate sees it (:mod:`mlpsel.budget`),
         before any runs: :attr:`tasks` and, where the strategy refits, one refit on all the

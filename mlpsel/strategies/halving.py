@@ -110,6 +110,11 @@ class Halving(Strategy):
     def split_sizes(self) -> Any:
         return self.base.split_sizes
 
+    def listed_tasks(self) -> list[Task]:
+        """The base's tasks: every candidate on every split at the full epochs (the rounds
+        train them first for fewer)."""
+        return self.base.tasks
+
     def planned_tasks(self) -> list[PlannedTask]:
         """Round by round: the first ``counts[i]`` grid points (a stand-in for the survivors,
         unknown yet) on every split, each training the epochs from the last budget to this one
